@@ -1,0 +1,157 @@
+"""A disk cache of fitted models, so chapters share fits and rebuilds never resample.
+
+An entry is two files in the cache folder: ``<key>.nc`` (the InferenceData
+as netCDF) and ``<key>.json`` (its SHA-256 and what produced it).  The key is
+a hash of everything that decides the result (see :func:`fit_key`).  Writes
+go to a temporary file that is renamed into place, and the JSON is written
+last, so a crash leaves no entry that looks complete; an entry whose netCDF
+does not match its recorded checksum, or does not open, is deleted and
+reported as missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import arviz as az
+
+CACHE_ENV = "RADONBOOK_CACHE_DIR"
+"""Environment variable naming the cache folder."""
+
+KEY_PACKAGES = ("numpyro", "jax", "jaxlib", "arviz", "numpy", "radonbook")
+"""Installed packages whose versions enter every key."""
+
+
+def default_cache_dir() -> Path:
+    """``$RADONBOOK_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/radonbook/fits``."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "radonbook" / "fits"
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages in :data:`KEY_PACKAGES` (``"absent"`` if missing)."""
+    versions = {}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def source_digest() -> str:
+    """SHA-256 of the source of the modules that define and sample the models."""
+    from . import inference, models
+
+    digest = hashlib.sha256()
+    for module in (models, inference):
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()
+
+
+def fit_key(model: str, data_sha256: str, settings: dict[str, Any]) -> str:
+    """Hash of model name and source, data checksum, sampler settings and versions.
+
+    Parameters
+    ----------
+    model : str
+        Model name (see :data:`radonbook.models.MODELS`).
+    data_sha256 : str
+        Checksum of the data the model is fitted to.
+    settings : dict
+        Sampler settings (chains, warmup, draws, seed, ...); JSON-serialisable.
+
+    Returns
+    -------
+    str
+        A 64-character hexadecimal key.
+    """
+    recipe = {
+        "model": model,
+        "source": source_digest(),
+        "data": data_sha256,
+        "settings": settings,
+        "versions": package_versions(),
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+class FitCache:
+    """Fits stored under ``folder``, addressed by :func:`fit_key`."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_cache_dir()
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.folder / f"{key}.nc", self.folder / f"{key}.json"
+
+    def load(self, key: str) -> az.InferenceData | None:
+        """The stored fit, or None if absent, incomplete or corrupt (then deleted)."""
+        data_path, meta_path = self._paths(key)
+        if not meta_path.is_file():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text())
+            if _file_sha256(data_path) != meta["sha256"]:
+                raise ValueError("checksum mismatch")
+            with az.rc_context({"data.load": "eager"}):
+                return az.from_netcdf(data_path)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            self.discard(key)
+            return None
+
+    def save(self, key: str, idata: az.InferenceData, about: dict[str, Any]) -> Path:
+        """Store ``idata`` atomically; ``about`` is kept in the JSON beside it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        data_path, meta_path = self._paths(key)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".nc.partial")
+        os.close(handle)
+        try:
+            idata.to_netcdf(temporary)
+            digest = _file_sha256(Path(temporary))
+            os.replace(temporary, data_path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        _atomic_write_text(meta_path, json.dumps({"sha256": digest, **about}, indent=1))
+        return data_path
+
+    def discard(self, key: str) -> None:
+        """Delete an entry (both files), if present."""
+        for path in self._paths(key):
+            path.unlink(missing_ok=True)
+
+    def clear(self) -> int:
+        """Delete every entry and leftover partial file; return how many files went."""
+        if not self.folder.is_dir():
+            return 0
+        removed = 0
+        for path in self.folder.iterdir():
+            if path.suffix in {".nc", ".json", ".partial"}:
+                path.unlink()
+                removed += 1
+        return removed
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".json.partial")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(text)
+    os.replace(temporary, path)

@@ -1,0 +1,440 @@
+"""Fit any model of the book with NUTS and return ArviZ ``InferenceData``.
+
+:func:`fit` is the one entry point.  Most models are sampled with NumPyro's
+``MCMC``; the separate regressions are sampled as what they are, 85
+independent posteriors, each with its own step-size and mass-matrix
+adaptation, but in one compiled program (:func:`_sample_separate`) instead of
+a Python loop of 85 MCMC runs.  Every fit is stored in the fit cache
+(:mod:`radonbook.cache`) so chapters share it and rebuilds never resample.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+import arviz as az
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+from jax import lax, random
+from numpyro.infer import MCMC, NUTS, Predictive, log_likelihood
+from numpyro.infer.hmc import hmc
+from numpyro.distributions.transforms import biject_to
+from numpyro.infer.util import constrain_fn, potential_energy
+from numpyro.primitives import Messenger
+
+from .cache import FitCache
+from .data import RadonData
+from .models import ModelSpec, get_model
+
+__all__ = ["fit", "model_inputs"]
+
+TARGET_ACCEPT = 0.8
+"""NUTS target acceptance probability during adaptation (NumPyro's default)."""
+
+_STATS = {
+    "diverging": "diverging",
+    "num_steps": "n_steps",
+    "accept_prob": "acceptance_rate",
+    "energy": "energy",
+    "adapt_state.step_size": "step_size",
+}
+"""NumPyro's per-draw sampler fields and their ArviZ names."""
+
+
+def model_inputs(data: RadonData, observed: bool = True) -> dict[str, Any]:
+    """The keyword arguments every model takes, from ``data``.
+
+    Returns ``county`` and ``floor`` (int32, shape (n_houses,)),
+    ``n_counties``, and ``log_radon`` (float32, shape (n_houses,)) or None
+    when ``observed`` is False.
+    """
+    return {
+        "county": jnp.asarray(data.county, dtype=jnp.int32),
+        "floor": jnp.asarray(data.floor, dtype=jnp.int32),
+        "n_counties": data.n_counties,
+        "log_radon": jnp.asarray(data.log_radon, dtype=jnp.float32) if observed else None,
+    }
+
+
+def fit(
+    model: str,
+    data: RadonData,
+    *,
+    chains: int = 4,
+    warmup: int = 1000,
+    draws: int = 1000,
+    seed: int = 0,
+    cache: bool | FitCache = True,
+    progress: bool = False,
+) -> az.InferenceData:
+    """Sample a model's posterior with NUTS, from the fit cache when possible.
+
+    Parameters
+    ----------
+    model : str
+        A name in :data:`radonbook.models.MODELS`.
+    data : RadonData
+        The houses to condition on.
+    chains, warmup, draws : int
+        Number of chains, of adaptation iterations and of kept draws per chain.
+    seed : int
+        Seed of the PRNG key; the same seed gives the same draws.
+    cache : bool or FitCache
+        True uses the default :class:`~radonbook.cache.FitCache`, False neither
+        reads nor writes one, a ``FitCache`` uses that folder.
+    progress : bool
+        Show a progress bar on stderr while sampling.
+
+    Returns
+    -------
+    arviz.InferenceData
+        Groups ``posterior`` (dims chain, draw and ``county`` where a
+        parameter is per county), ``posterior_predictive`` and
+        ``log_likelihood`` (``log_radon``, dims chain, draw, house),
+        ``sample_stats`` (``diverging``, ``n_steps``, ``acceptance_rate``,
+        ``energy``, ``step_size``), ``observed_data`` and ``constant_data``
+        (``county``, ``floor``).  ``posterior.attrs`` holds ``model``,
+        ``n_counties``, ``sampling_time`` (seconds) and the sampler settings.
+    """
+    spec = get_model(model)
+    for name, value, least in (("chains", chains, 1), ("warmup", warmup, 1), ("draws", draws, 1)):
+        if not isinstance(value, int | np.integer) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    settings = {
+        "chains": int(chains),
+        "warmup": int(warmup),
+        "draws": int(draws),
+        "seed": int(seed),
+        "target_accept": TARGET_ACCEPT,
+    }
+    store = (FitCache() if cache is True else cache) or None
+    if store is not None:
+        from .cache import fit_key
+
+        key = fit_key(spec.name, data.sha256, settings)
+        stored = store.load(key)
+        if stored is not None:
+            return stored
+    idata = _fit_afresh(spec, data, settings, progress)
+    if store is not None:
+        store.save(key, idata, {"model": spec.name, "data": data.sha256, **settings})
+    return idata
+
+
+def _fit_afresh(
+    spec: ModelSpec, data: RadonData, settings: dict[str, Any], progress: bool
+) -> az.InferenceData:
+    sample_key, predict_key = random.split(random.PRNGKey(settings["seed"]))
+    inputs = model_inputs(data)
+    start = time.perf_counter()
+    if spec.name == "separate":
+        samples, stats = _sample_separate(data, settings, sample_key, progress)
+    else:
+        samples, stats = _sample_mcmc(spec.function, inputs, settings, sample_key, progress)
+    seconds = time.perf_counter() - start
+    idata = _to_inference_data(spec, data, samples, stats, predict_key)
+    idata.posterior.attrs.update(
+        {
+            "model": spec.name,
+            "n_counties": data.n_counties,
+            "sampling_time": seconds,
+            **settings,
+        }
+    )
+    return idata
+
+
+def _sample_mcmc(
+    function: Callable[..., None],
+    inputs: dict[str, Any],
+    settings: dict[str, Any],
+    key: jax.Array,
+    progress: bool,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """NumPyro MCMC; returns samples and stats shaped (chains, draws, ...)."""
+    chains = settings["chains"]
+    parallel = jax.local_device_count() >= chains
+    mcmc = MCMC(
+        NUTS(function, target_accept_prob=settings["target_accept"]),
+        num_warmup=settings["warmup"],
+        num_samples=settings["draws"],
+        num_chains=chains,
+        chain_method="parallel" if parallel else "sequential",
+        progress_bar=progress,
+    )
+    mcmc.run(key, extra_fields=tuple(_STATS), **inputs)
+    samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    stats = {_STATS[k]: np.asarray(v) for k, v in extra.items()}
+    return samples, stats
+
+
+class _MaskObserved(Messenger):
+    """Mask only the observed sites (padding rows), leaving priors whole."""
+
+    def __init__(self, fn: Callable[..., None], mask: jax.Array) -> None:
+        self.mask = mask
+        super().__init__(fn)
+
+    def process_message(self, msg: dict[str, Any]) -> None:
+        if msg["type"] == "sample" and msg["is_observed"]:
+            msg["fn"] = msg["fn"].mask(self.mask)
+
+
+def pad_by_county(data: RadonData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each county's houses in one row, padded to the largest county.
+
+    Returns
+    -------
+    floor : ndarray of int32, shape (n_counties, max_houses)
+    log_radon : ndarray of float32, shape (n_counties, max_houses)
+    mask : ndarray of bool, shape (n_counties, max_houses)
+        True for real houses, False for padding.
+    """
+    counts = data.houses_per_county
+    width = max(int(counts.max(initial=0)), 1)
+    floor = np.zeros((data.n_counties, width), np.int32)
+    log_radon = np.zeros((data.n_counties, width), np.float32)
+    mask = np.zeros((data.n_counties, width), bool)
+    for county in range(data.n_counties):
+        rows = np.flatnonzero(data.county == county)
+        floor[county, : rows.size] = data.floor[rows]
+        log_radon[county, : rows.size] = data.log_radon[rows]
+        mask[county, : rows.size] = True
+    return floor, log_radon, mask
+
+
+def _sample_separate(
+    data: RadonData, settings: dict[str, Any], key: jax.Array, progress: bool
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sample the separate regressions: one NUTS run per (county, chain), all at once.
+
+    Each county's posterior depends on its own houses only, so each county is
+    sampled on its own: the ``separate`` model with one county, its houses
+    padded to a common width and the padding masked out.  The runs are
+    ``vmap``-ed, and split across the CPU devices with ``pmap``; warmup and
+    sampling advance in chunks so a progress bar can follow.
+
+    Returns samples and stats shaped (chains, draws, n_counties).
+    """
+    from .models import separate
+
+    chains, warmup, draws = settings["chains"], settings["warmup"], settings["draws"]
+    floor, log_radon, mask = pad_by_county(data)
+    width = floor.shape[1]
+    one_county = np.zeros(width, np.int32)
+
+    def county_model(floor, log_radon, mask):
+        return _MaskObserved(separate, mask), {
+            "county": one_county,
+            "floor": floor,
+            "n_counties": 1,
+            "log_radon": log_radon,
+        }
+
+    def potential_fn_gen(floor, log_radon, mask):
+        model, kwargs = county_model(floor, log_radon, mask)
+        return lambda params: potential_energy(model, (), kwargs, params)
+
+    shapes = _unconstrained_shapes(*county_model(floor[0], log_radon[0], mask[0]))
+    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_fn_gen, algo="NUTS")
+
+    def init_one(rng_key, floor, log_radon, mask):
+        init_key, run_key = random.split(rng_key)
+        keys = random.split(init_key, len(shapes))
+        params = {
+            name: random.uniform(k, shape, minval=-2.0, maxval=2.0)
+            for k, (name, shape) in zip(keys, shapes.items(), strict=True)
+        }
+        return init_kernel(
+            params,
+            warmup,
+            target_accept_prob=settings["target_accept"],
+            model_args=(floor, log_radon, mask),
+            rng_key=run_key,
+        )
+
+    def run_chunk(state, floor, log_radon, mask, length):
+        """Advance one run ``length`` iterations, recording each (one compile for both phases)."""
+
+        def step(state, _):
+            state = sample_kernel(state, model_args=(floor, log_radon, mask))
+            fields = {
+                "diverging": state.diverging,
+                "num_steps": state.num_steps,
+                "accept_prob": state.accept_prob,
+                "energy": state.energy,
+                "adapt_state.step_size": state.adapt_state.step_size,
+            }
+            return state, (state.z, fields)
+
+        return lax.scan(step, state, None, length=length)
+
+    # Batch = (county, chain) pairs, padded to a multiple of the device count.
+    n_runs = data.n_counties * chains
+    devices = min(jax.local_device_count(), n_runs)
+    per_device = math.ceil(n_runs / devices)
+    # Counties are ordered by size, so runs with similar trajectory lengths share a
+    # device: a vmapped NUTS step costs as much as the longest trajectory in its batch.
+    by_size = np.argsort(data.houses_per_county, kind="stable")
+    run_county = np.resize(np.repeat(by_size, chains), devices * per_device)
+
+    def batched(array):
+        return jnp.asarray(array[run_county].reshape(devices, per_device, *array.shape[1:]))
+
+    batch_data = (batched(floor), batched(log_radon), batched(mask))
+    run_keys = random.split(key, devices * per_device).reshape(devices, per_device, -1)
+    parallel = jax.pmap(jax.vmap(init_one))
+    state = parallel(run_keys, *batch_data)
+
+    compiled: dict[int, Callable[..., Any]] = {}
+    draws_kept: list[Any] = []
+    bar = _progress_bar(warmup + draws, progress, "separate regressions")
+    for keep, total in ((False, warmup), (True, draws)):
+        for length in _chunks(total, warmup, draws):
+            if length not in compiled:
+                compiled[length] = jax.pmap(jax.vmap(partial(run_chunk, length=length)))
+            state, recorded = compiled[length](state, *batch_data)
+            if keep:
+                draws_kept.append(jax.device_get(recorded))
+            bar(length)
+    bar(None)
+
+    z = {k: np.concatenate([chunk[0][k] for chunk in draws_kept], axis=2) for k in shapes}
+    fields = {k: np.concatenate([chunk[1][k] for chunk in draws_kept], axis=2) for k in _STATS}
+
+    def by_chain(array):
+        """(devices, per_device, draws, ...) -> (chains, draws, n_counties)."""
+        flat = array.reshape(devices * per_device, draws, -1)[:n_runs]
+        in_size_order = flat.reshape(data.n_counties, chains, draws)
+        return in_size_order[np.argsort(by_size)].transpose(1, 2, 0)
+
+    constrain = jax.jit(jax.vmap(
+        lambda params: constrain_fn(
+            separate, (), model_inputs(data), params, return_deterministic=True
+        )
+    ))
+    unconstrained = {k: by_chain(v).reshape(chains * draws, -1) for k, v in z.items()}
+    samples = {
+        k: np.asarray(v).reshape(chains, draws, -1) for k, v in constrain(unconstrained).items()
+    }
+    stats = {_STATS[k]: by_chain(v) for k, v in fields.items()}
+    return samples, stats
+
+
+def _unconstrained_shapes(
+    model: Callable[..., None], kwargs: dict[str, Any]
+) -> dict[str, tuple[int, ...]]:
+    """Shapes of the latent sites in unconstrained space, found without compiling."""
+
+    def latent_values() -> dict[str, jax.Array]:
+        trace = numpyro.handlers.trace(numpyro.handlers.seed(model, 0)).get_trace(**kwargs)
+        return {
+            name: biject_to(site["fn"].support).inv(site["value"])
+            for name, site in trace.items()
+            if site["type"] == "sample" and not site["is_observed"]
+        }
+
+    return {name: value.shape for name, value in jax.eval_shape(latent_values).items()}
+
+
+def _chunks(total: int, warmup: int, draws: int, pieces: int = 10) -> Iterator[int]:
+    """Split ``total`` iterations in chunks of one length that suits warmup and draws.
+
+    The length divides both ``warmup`` and ``draws`` where it can (one
+    compilation serves both phases) and is about 1/``pieces`` of the larger.
+    """
+    target = max(max(warmup, draws) // pieces, 1)
+    common = math.gcd(warmup, draws)
+    divisors = [d for d in range(1, min(common, target) + 1) if common % d == 0]
+    length = max(divisors)
+    if length < target // 4:  # awkward sizes: fewer compilations beat tiny chunks
+        length = target
+    done = 0
+    while done < total:
+        step = min(length, total - done)
+        yield step
+        done += step
+
+
+def _progress_bar(total: int, show: bool, label: str) -> Callable[[int | None], None]:
+    """A callable that advances a tqdm bar by n, or closes it when given None."""
+    if not show:
+        return lambda n: None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="it", file=sys.stderr)
+
+    def advance(n: int | None) -> None:
+        bar.close() if n is None else bar.update(n)
+
+    return advance
+
+
+def _site_dims(spec: ModelSpec, data: RadonData) -> dict[str, list[str]]:
+    """Dimension names of every site, from the plates the model puts it in."""
+    inputs = model_inputs(data)
+    traces = []
+
+    def record() -> None:  # traced abstractly by eval_shape: nothing is computed
+        seeded = numpyro.handlers.seed(spec.function, rng_seed=0)
+        traces.append(numpyro.handlers.trace(seeded).get_trace(**inputs))
+
+    jax.eval_shape(record)
+    trace = traces[0]
+    dims = {}
+    for name, site in trace.items():
+        frames = sorted(site.get("cond_indep_stack", []), key=lambda frame: frame.dim)
+        dims[name] = [frame.name for frame in frames]
+    # Deterministic sites (e.g. alpha of the non-centered model) carry no plate
+    # frames; they are per county when their length is the number of counties.
+    for name, site in trace.items():
+        if site["type"] == "deterministic" and not dims[name]:
+            if jnp.shape(site["value"]) == (data.n_counties,):
+                dims[name] = ["county"]
+    return dims
+
+
+def _to_inference_data(
+    spec: ModelSpec,
+    data: RadonData,
+    samples: dict[str, np.ndarray],
+    stats: dict[str, np.ndarray],
+    key: jax.Array,
+) -> az.InferenceData:
+    chains, draws = next(iter(samples.values())).shape[:2]
+    flat = {k: jnp.asarray(v.reshape(chains * draws, *v.shape[2:])) for k, v in samples.items()}
+    observed = model_inputs(data)
+    unobserved = model_inputs(data, observed=False)
+
+    @jax.jit
+    def pointwise(flat: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """Log likelihood and one replicated data set per draw, shape (draws, houses)."""
+        loglik = log_likelihood(spec.function, flat, **observed)["log_radon"]
+        predictive = Predictive(spec.function, posterior_samples=flat, return_sites=["log_radon"])
+        return loglik, predictive(key, **unobserved)["log_radon"]
+
+    loglik, replicated = pointwise(flat, key)
+
+    def by_chain(array: jax.Array) -> np.ndarray:
+        return np.asarray(array).reshape(chains, draws, *np.shape(array)[1:])
+
+    dims = _site_dims(spec, data)
+    stat_dims = {k: ["county"] for k, v in stats.items() if v.ndim == 3}
+    return az.from_dict(
+        posterior=samples,
+        posterior_predictive={"log_radon": by_chain(replicated)},
+        log_likelihood={"log_radon": by_chain(loglik)},
+        sample_stats=stats,
+        observed_data={"log_radon": data.log_radon},
+        constant_data={"county": data.county, "floor": data.floor},
+        coords={"county": list(data.county_names), "house": np.arange(data.n_houses)},
+        dims={**dims, **stat_dims, "county": ["house"], "floor": ["house"]},
+    )

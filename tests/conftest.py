@@ -1,0 +1,46 @@
+"""Shared fixtures.  ``radonbook`` is imported first so JAX gets its CPU devices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import radonbook as rb
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def radon() -> rb.RadonData:
+    """The committed survey data."""
+    return rb.load_radon()
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> rb.FitCache:
+    """An empty fit cache in a temporary folder."""
+    return rb.FitCache(tmp_path / "fits")
+
+
+@pytest.fixture(scope="session")
+def pooled_fit(radon: rb.RadonData):
+    """A short pooled fit, shared by the tests that only read it."""
+    return rb.fit("pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False)
+
+
+def simulate_hierarchical(
+    data: rb.RadonData, truth: dict[str, float], seed: int
+) -> tuple[rb.RadonData, np.ndarray, np.ndarray]:
+    """Log radon simulated from the hierarchical model on the survey's design.
+
+    Returns the simulated data and the county intercepts and slopes drawn.
+    """
+    rng = np.random.default_rng(seed)
+    alpha = rng.normal(truth["mu_alpha"], truth["sigma_alpha"], data.n_counties)
+    beta = rng.normal(truth["mu_beta"], truth["sigma_beta"], data.n_counties)
+    mean = alpha[data.county] + beta[data.county] * data.floor
+    log_radon = rng.normal(mean, truth["eps"])
+    simulated = rb.from_arrays(data.county, data.floor, log_radon, data.county_names)
+    return simulated, alpha, beta
