@@ -44,3 +44,9 @@ def simulate_hierarchical(
     log_radon = rng.normal(mean, truth["eps"])
     simulated = rb.from_arrays(data.county, data.floor, log_radon, data.county_names)
     return simulated, alpha, beta
+
+
+@pytest.fixture(scope="session")
+def simulate():
+    """:func:`simulate_hierarchical`, as a fixture."""
+    return simulate_hierarchical

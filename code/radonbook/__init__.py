@@ -17,6 +17,7 @@ from .diagnostics import (
     ConvergenceError,
     check_convergence,
     convergence_summary,
+    convergence_table,
     divergences,
     divergences_by_county,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "RadonData",
     "check_convergence",
     "convergence_summary",
+    "convergence_table",
     "divergences",
     "divergences_by_county",
     "fit",

@@ -7,7 +7,7 @@ every parameter has rank-normalised split R-hat <= 1.01 and bulk ESS >= 400
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import arviz as az
 import numpy as np
@@ -107,3 +107,28 @@ def min_ess_per_second(idata: az.InferenceData) -> float:
     """Smallest bulk ESS over parameters divided by the sampling time in seconds."""
     seconds = float(idata.posterior.attrs["sampling_time"])
     return float(np.min(convergence_summary(idata)["ess_bulk"])) / seconds
+
+
+def convergence_table(fits: Mapping[str, az.InferenceData]) -> pd.DataFrame:
+    """One row of worst-case diagnostics per fit, for side-by-side comparison.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the labels of ``fits``; columns ``divergences``,
+        ``max R-hat``, ``min bulk ESS``, ``min tail ESS``, ``seconds``
+        (sampling time) and ``min bulk ESS / s``.
+    """
+    rows = {}
+    for label, idata in fits.items():
+        summary = convergence_summary(idata)
+        seconds = float(idata.posterior.attrs.get("sampling_time", np.nan))
+        rows[label] = {
+            "divergences": divergences(idata),
+            "max R-hat": summary["r_hat"].max(),
+            "min bulk ESS": summary["ess_bulk"].min(),
+            "min tail ESS": summary["ess_tail"].min(),
+            "seconds": seconds,
+            "min bulk ESS / s": summary["ess_bulk"].min() / seconds,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")

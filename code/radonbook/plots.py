@@ -143,7 +143,7 @@ def plot_regression_lines(
         for label, idata in fits.items():
             colour = MODEL_COLOURS.get(label, OKABE_ITO["black"])
             alphas, betas, alpha_mean, beta_mean = _line_draws(idata, county, n_lines)
-            ax.plot(x, alphas[:, None] + betas[:, None] * x, color=colour, alpha=0.08, lw=1)
+            ax.plot(x, (alphas[:, None] + betas[:, None] * x).T, color=colour, alpha=0.08, lw=1)
             ax.plot(x, alpha_mean + beta_mean * x, color=colour, lw=2.5, label=label)
         rows = data.county == county
         ax.scatter(
@@ -166,16 +166,17 @@ def plot_shrinkage(
     data: RadonData,
     separate: az.InferenceData,
     hierarchical: az.InferenceData,
-    xlim: tuple[float, float] = (-0.5, 3.0),
-    ylim: tuple[float, float] = (-2.5, 1.5),
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
 ) -> Figure:
     """Arrows from each county's separate to its hierarchical posterior mean.
 
     The x axis is the intercept (basement log radon), the y axis the floor
     effect.  Marker area grows with the county's number of houses; the
     population means of the hierarchical model are marked with a cross.
-    Counties whose separate estimate falls outside the limits are drawn at
-    the edge with an open marker, so none is hidden.
+    The limits default to the range of all estimates; with limits given,
+    counties whose separate estimate falls outside are drawn at the edge
+    with an open marker, so none is hidden.
     """
     fig = Figure(figsize=(6.5, 5.2), layout="constrained")
     ax = fig.subplots()
@@ -185,9 +186,11 @@ def plot_shrinkage(
     end = np.column_stack(
         [hierarchical.posterior[v].mean(("chain", "draw")).values for v in ("alpha", "beta")]
     )
-    clipped = np.column_stack(
-        [np.clip(start[:, 0], *xlim), np.clip(start[:, 1], *ylim)]
-    )
+    both = np.vstack([start, end])
+    pad = 0.05 * (both.max(axis=0) - both.min(axis=0))
+    xlim = xlim or (both[:, 0].min() - pad[0], both[:, 0].max() + pad[0])
+    ylim = ylim or (both[:, 1].min() - pad[1], both[:, 1].max() + pad[1])
+    clipped = np.column_stack([np.clip(start[:, 0], *xlim), np.clip(start[:, 1], *ylim)])
     outside = (clipped != start).any(axis=1)
     size = 8 + 2.5 * data.houses_per_county
     for (x0, y0), (x1, y1) in zip(clipped, end, strict=True):
@@ -249,7 +252,7 @@ def plot_rmsd(rmsds: Mapping[str, RMSD]) -> Figure:
     for row, label in enumerate(labels):
         colour = MODEL_COLOURS.get(label, OKABE_ITO["black"])
         draws = rmsds[label].draws
-        violin = ax.violinplot(draws, positions=[row], vert=False, showextrema=False, widths=0.8)
+        violin = ax.violinplot(draws, positions=[row], orientation="horizontal", showextrema=False, widths=0.8)
         for body in violin["bodies"]:
             body.set_facecolor(colour)
             body.set_alpha(0.5)

@@ -1,0 +1,46 @@
+# The radon book: `make book` builds it, `make test` tests it. Both set up .venv first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BUILD := _build
+# Fits are cached next to the build, so `make clean` forgets them too.
+export RADONBOOK_CACHE_DIR ?= $(CURDIR)/$(BUILD)/.fit-cache
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv book test serve clean bench
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 11) else f"Python 3.11 is needed, found {v[0]}.{v[1]} at $(PYTHON); set PYTHON=/path/to/python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+venv: $(STAMP)  ## create .venv from requirements.txt (done by book and test)
+
+book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or warning)
+	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
+	@echo "Open $(BUILD)/html/index.html, or run: make serve"
+
+test: $(STAMP)  ## run the whole test suite
+	RADONBOOK_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest
+
+serve: $(STAMP)  ## preview the built book on http://127.0.0.1:8000
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(BUILD)/html
+
+bench: $(STAMP)  ## run the benchmarks (print figures; never fail on timing)
+	$(BIN)/python benchmarks/cli_fit_separate.py
+	$(BIN)/python benchmarks/hierarchical_ess.py
+	$(BIN)/python benchmarks/separate_regressions.py
+
+clean:  ## remove builds, the execution cache and the fit cache
+	rm -rf $(BUILD) .jupyter_cache .pytest_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,57 @@
+"""Re-execute the chapters whenever the code or data they import changes.
+
+MyST-NB's execution cache keys a notebook on its own code cells only
+(MyST-NB issues 299 and 621): a change to ``code/`` or ``data/`` would leave
+pages executed against the old package.  This extension points the cache at a
+folder named after a digest of everything the chapters import (the package
+source, the data and the pinned requirements), so any such change starts a new,
+empty execution cache and every chapter runs again.  Folders of older digests
+are removed.  Fits are still reused where their own key is unchanged (see
+``radonbook.cache``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+INPUTS = ("code", "data", "requirements.txt", "pyproject.toml")
+"""What the chapters' results depend on besides their own cells, relative to the root."""
+
+SKIP_PARTS = {"__pycache__", ".egg-info"}
+
+
+def source_digest(root: Path) -> str:
+    """SHA-256 over the path and bytes of every file under :data:`INPUTS`."""
+    digest = hashlib.sha256()
+    for name in INPUTS:
+        path = root / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if not file.is_file() or any(p in SKIP_PARTS or p.endswith(".egg-info") for p in file.parts):
+                continue
+            digest.update(str(file.relative_to(root)).encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _use_digest_folder(app: Sphinx, config: Config) -> None:
+    root = Path(app.confdir)
+    base = Path(config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
+    if not base.is_absolute():
+        base = root / base
+    current = base / source_digest(root)[:16]
+    if base.is_dir():
+        for stale in base.iterdir():
+            if stale.is_dir() and stale != current:
+                shutil.rmtree(stale)
+    config.nb_execution_cache_path = str(current)
+
+
+def setup(app: Sphinx) -> dict[str, bool]:
+    app.connect("config-inited", _use_digest_folder)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

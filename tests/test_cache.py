@@ -1,0 +1,118 @@
+"""The fit cache: reuse, invalidation by everything that decides a fit, and corruption."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import radonbook as rb
+import radonbook.cache as cache_module
+
+SETTINGS = {"chains": 2, "warmup": 100, "draws": 100, "seed": 0, "target_accept": 0.8}
+
+
+def quick_fit(data: rb.RadonData, store: rb.FitCache, **changes):
+    settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"} | changes
+    return rb.fit("pooled", data, cache=store, **settings)
+
+
+def entries(store: rb.FitCache) -> list[str]:
+    return sorted(p.name for p in store.folder.iterdir())
+
+
+def test_second_fit_is_read_from_the_cache(radon, cache) -> None:
+    first = quick_fit(radon, cache)
+    assert len(entries(cache)) == 2  # <key>.nc and <key>.json
+    second = quick_fit(radon, cache)
+    np.testing.assert_array_equal(first.posterior["alpha"], second.posterior["alpha"])
+    assert second.posterior.attrs["sampling_time"] == first.posterior.attrs["sampling_time"]
+
+
+@pytest.mark.parametrize("change", [{"seed": 1}, {"draws": 101}, {"warmup": 99}, {"chains": 1}])
+def test_sampler_settings_change_the_key(radon, change) -> None:
+    assert rb.fit_key("pooled", radon.sha256, SETTINGS) != rb.fit_key(
+        "pooled", radon.sha256, SETTINGS | change
+    )
+
+
+def test_model_and_data_change_the_key(radon) -> None:
+    key = rb.fit_key("pooled", radon.sha256, SETTINGS)
+    assert key != rb.fit_key("separate", radon.sha256, SETTINGS)
+    other = rb.from_arrays(radon.county, radon.floor, radon.log_radon + 0.01, radon.county_names)
+    assert key != rb.fit_key("pooled", other.sha256, SETTINGS)
+
+
+def test_model_source_changes_the_key(radon, monkeypatch) -> None:
+    key = rb.fit_key("pooled", radon.sha256, SETTINGS)
+    real_getsource = cache_module.inspect.getsource
+
+    def edited(module):
+        text = real_getsource(module)
+        return text.replace("dist.HalfCauchy(1.0)", "dist.HalfCauchy(2.0)")
+
+    monkeypatch.setattr(cache_module.inspect, "getsource", edited)
+    assert rb.fit_key("pooled", radon.sha256, SETTINGS) != key
+
+
+def test_package_versions_change_the_key(radon, monkeypatch) -> None:
+    key = rb.fit_key("pooled", radon.sha256, SETTINGS)
+    versions = cache_module.package_versions()
+    monkeypatch.setattr(cache_module, "package_versions", lambda: versions | {"numpyro": "9.9"})
+    assert rb.fit_key("pooled", radon.sha256, SETTINGS) != key
+
+
+def test_changed_data_is_refitted_not_read(radon, cache) -> None:
+    first = quick_fit(radon, cache)
+    shifted = rb.from_arrays(radon.county, radon.floor, radon.log_radon + 1.0, radon.county_names)
+    second = quick_fit(shifted, cache)
+    assert float(second.posterior["alpha"].mean()) == pytest.approx(
+        float(first.posterior["alpha"].mean()) + 1.0, abs=0.05
+    )
+    assert len(entries(cache)) == 4
+
+
+def test_corrupt_entry_is_detected_and_refitted(radon, cache) -> None:
+    first = quick_fit(radon, cache)
+    netcdf = next(cache.folder.glob("*.nc"))
+    raw = bytearray(netcdf.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    netcdf.write_bytes(bytes(raw))
+    key = netcdf.stem
+    assert cache.load(key) is None  # detected ...
+    assert not netcdf.exists()  # ... and discarded
+    again = quick_fit(radon, cache)  # ... and refitted, identically
+    np.testing.assert_array_equal(again.posterior["alpha"], first.posterior["alpha"])
+
+
+def test_half_written_entry_is_ignored(radon, cache) -> None:
+    quick_fit(radon, cache)
+    meta = next(cache.folder.glob("*.json"))
+    meta.unlink()  # a crash before the checksum was written
+    key = meta.stem
+    assert cache.load(key) is None
+    truncated = cache.folder / f"{key}.nc"
+    quick_fit(radon, cache)
+    assert json.loads(meta.read_text())["sha256"]
+    truncated.write_bytes(truncated.read_bytes()[:100])  # cut short after the fact
+    assert cache.load(key) is None
+
+
+def test_no_cache_reads_and_writes_nothing(radon, cache) -> None:
+    quick_fit(radon, cache)
+    before = entries(cache)
+    settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"}
+    rb.fit("pooled", radon, cache=False, **settings)
+    assert entries(cache) == before
+
+
+def test_clear_empties_the_folder(radon, cache) -> None:
+    quick_fit(radon, cache)
+    assert cache.clear() == 2
+    assert entries(cache) == []
+
+
+def test_default_folder_follows_the_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(cache_module.CACHE_ENV, str(tmp_path / "here"))
+    assert rb.FitCache().folder == tmp_path / "here"

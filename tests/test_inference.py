@@ -1,0 +1,153 @@
+"""Fitting: the InferenceData layout, known answers, and the vectorised separate fits."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pytest
+from jax import random
+from numpyro.infer import MCMC, NUTS
+
+import radonbook as rb
+from radonbook.inference import model_inputs, pad_by_county
+
+
+def test_inference_data_layout(radon: rb.RadonData, pooled_fit: az.InferenceData) -> None:
+    for group in (
+        "posterior",
+        "posterior_predictive",
+        "log_likelihood",
+        "sample_stats",
+        "observed_data",
+        "constant_data",
+    ):
+        assert hasattr(pooled_fit, group), group
+    assert dict(pooled_fit.posterior.sizes) == {"chain": 2, "draw": 300}
+    assert pooled_fit.posterior_predictive["log_radon"].dims == ("chain", "draw", "house")
+    assert pooled_fit.log_likelihood["log_radon"].shape == (2, 300, 919)
+    np.testing.assert_allclose(pooled_fit.observed_data["log_radon"], radon.log_radon)
+    assert pooled_fit.posterior.attrs["model"] == "pooled"
+    assert pooled_fit.posterior.attrs["sampling_time"] > 0
+    assert {"diverging", "n_steps", "acceptance_rate", "energy", "step_size"} <= set(
+        pooled_fit.sample_stats.data_vars
+    )
+
+
+def test_pooled_posterior_is_close_to_least_squares(
+    radon: rb.RadonData, pooled_fit: az.InferenceData
+) -> None:
+    design = np.column_stack([np.ones(radon.n_houses), radon.floor])
+    coef, residual, *_ = np.linalg.lstsq(design, radon.log_radon, rcond=None)
+    sigma = np.sqrt(residual[0] / (radon.n_houses - 2))
+    posterior = pooled_fit.posterior
+    # 919 houses swamp the N(0, 1) priors: the posterior mean is the OLS fit.
+    assert float(posterior["alpha"].mean()) == pytest.approx(coef[0], abs=0.02)
+    assert float(posterior["beta"].mean()) == pytest.approx(coef[1], abs=0.03)
+    assert float(posterior["eps"].mean()) == pytest.approx(sigma, abs=0.01)
+
+
+def test_same_seed_same_draws(radon: rb.RadonData, pooled_fit: az.InferenceData) -> None:
+    again = rb.fit("pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False)
+    np.testing.assert_array_equal(again.posterior["alpha"], pooled_fit.posterior["alpha"])
+
+
+def test_bad_settings_are_refused(radon: rb.RadonData) -> None:
+    with pytest.raises(ValueError, match=r"draws must be an integer >= 1, got 0"):
+        rb.fit("pooled", radon, draws=0, cache=False)
+    with pytest.raises(KeyError, match="unknown model 'spline'"):
+        rb.fit("spline", radon, cache=False)
+
+
+def test_county_coordinates_are_names(radon: rb.RadonData) -> None:
+    idata = rb.fit("noncentered", radon, chains=2, warmup=200, draws=200, cache=False)
+    assert idata.posterior["alpha"].dims == ("chain", "draw", "county")
+    assert list(idata.posterior["county"].values) == list(radon.county_names)
+    assert "alpha[CASS]" in az.summary(idata, var_names=["alpha"], kind="diagnostics").index
+
+
+def test_padding_keeps_every_house(radon: rb.RadonData) -> None:
+    floor, log_radon, mask = pad_by_county(radon)
+    assert mask.sum() == radon.n_houses
+    assert floor.shape == (85, radon.houses_per_county.max())
+    np.testing.assert_allclose(np.sort(log_radon[mask]), np.sort(radon.log_radon), rtol=1e-6)
+
+
+def test_padded_county_has_the_potential_of_its_own_houses(radon: rb.RadonData) -> None:
+    """Padding rows are masked out of the likelihood, and only they are."""
+    from numpyro.infer.util import potential_energy
+
+    from radonbook.inference import _MaskObserved
+
+    floor, log_radon, mask = pad_by_county(radon)
+    params = {"alpha": np.array([0.9]), "beta": np.array([-0.5]), "eps": np.array([-0.2])}
+    for name in ("ANOKA", "LAC QUI PARLE"):
+        county = radon.county_index(name)
+        padded = potential_energy(
+            _MaskObserved(rb.separate, mask[county]),
+            (),
+            {"county": np.zeros(floor.shape[1], int), "floor": floor[county], "n_counties": 1,
+             "log_radon": log_radon[county]},
+            params,
+        )
+        alone = potential_energy(rb.separate, (), model_inputs(subset(radon, [name])), params)
+        assert float(padded) == pytest.approx(float(alone), rel=1e-5)
+
+
+def subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:
+    codes = [data.county_index(n) for n in names]
+    rows = np.isin(data.county, codes)
+    relabel = {code: i for i, code in enumerate(codes)}
+    return rb.from_arrays(
+        [relabel[c] for c in data.county[rows]], data.floor[rows], data.log_radon[rows], names
+    )
+
+
+@pytest.mark.slow
+def test_vectorised_separate_fits_match_individual_runs(radon: rb.RadonData) -> None:
+    """Each county sampled alone with NumPyro's MCMC gives the same posterior."""
+    names = ["ANOKA", "BLUE EARTH", "ITASCA"]
+    small = subset(radon, names)
+    together = rb.fit("separate", small, chains=4, warmup=500, draws=1000, seed=2, cache=False)
+    assert together.posterior["alpha"].dims == ("chain", "draw", "county")
+    # Each county adapted its own step size.
+    step = together.sample_stats["step_size"].isel(draw=-1, chain=0).values
+    assert len(np.unique(step)) == 3
+    for index, name in enumerate(names):
+        alone = subset(small, [name])
+        mcmc = MCMC(NUTS(rb.separate), num_warmup=500, num_samples=1000, num_chains=4,
+                    chain_method="parallel", progress_bar=False)
+        mcmc.run(random.PRNGKey(10 + index), **model_inputs(alone))
+        single = az.from_numpyro(mcmc)
+        for site in ("alpha", "beta", "eps"):
+            a = together.posterior[site].isel(county=index).values  # (chain, draw)
+            b = single.posterior[site].values[..., 0]
+            mcse = np.hypot(az.mcse(a), az.mcse(b))
+            assert abs(a.mean() - b.mean()) < 4 * mcse, (name, site, a.mean(), b.mean(), mcse)
+            assert a.std() == pytest.approx(b.std(), rel=0.1), (name, site)
+
+
+@pytest.mark.slow
+def test_hierarchical_fit_recovers_simulated_hyperparameters(radon: rb.RadonData, simulate) -> None:
+    """Data simulated from the model with known parameters are fitted back.
+
+    The data can only tell the county effects that were actually drawn, so the
+    population mean and scale are compared with the mean and standard
+    deviation of the 85 drawn effects, and the noise scale with the standard
+    deviation of the noise drawn.
+    """
+    truth = {"mu_alpha": 1.4, "sigma_alpha": 0.35, "mu_beta": -0.7, "sigma_beta": 0.3, "eps": 0.75}
+    simulated, alpha, beta = simulate(radon, truth, seed=7)
+    realised = {
+        "mu_alpha": alpha.mean(),
+        "sigma_alpha": alpha.std(ddof=1),
+        "mu_beta": beta.mean(),
+        "sigma_beta": beta.std(ddof=1),
+        "eps": np.std(simulated.log_radon - alpha[radon.county] - beta[radon.county] * radon.floor),
+    }
+    idata = rb.fit("noncentered", simulated, chains=4, warmup=500, draws=500, cache=False)
+    for name, value in realised.items():
+        low, high = np.quantile(idata.posterior[name].values, [0.05, 0.95])
+        assert low < value < high, f"{name}: {value} outside 90% interval ({low:.3f}, {high:.3f})"
+    # Most county intercepts are inside their 90 % intervals too.
+    low, high = np.quantile(idata.posterior["alpha"].values.reshape(-1, 85), [0.05, 0.95], axis=0)
+    assert ((low < alpha) & (alpha < high)).mean() > 0.8
