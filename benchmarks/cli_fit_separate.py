@@ -27,8 +27,11 @@ def main() -> None:
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         times.append(time.perf_counter() - start)
         report = json.loads(output)
-        print(f"wall {times[-1]:6.2f} s   (fit {report['seconds']:.2f} s, "
-              f"{report['divergences']} divergences)", flush=True)
+        print(
+            f"wall {times[-1]:6.2f} s   (fit {report['seconds']:.2f} s, "
+            f"{report['divergences']} divergences)",
+            flush=True,
+        )
     print(f"median wall time of `{' '.join(command[1:])}`: {statistics.median(times):.2f} s")
 
 

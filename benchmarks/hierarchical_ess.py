@@ -20,8 +20,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     args = parser.parse_args()
     data = rb.load_radon()
-    print(f"{'model':<13}{'seed':>5}{'seconds':>9}{'diverg.':>9}{'max R-hat':>11}"
-          f"{'min ESS':>9}  {'(parameter)':<14}{'ESS/s':>8}")
+    print(
+        f"{'model':<13}{'seed':>5}{'seconds':>9}{'diverg.':>9}{'max R-hat':>11}"
+        f"{'min ESS':>9}  {'(parameter)':<14}{'ESS/s':>8}"
+    )
     for model in ("hierarchical", "noncentered"):
         for seed in args.seeds:
             idata = rb.fit(model, data, seed=seed, cache=False)
@@ -29,8 +31,10 @@ def main() -> None:
             seconds = float(idata.posterior.attrs["sampling_time"])
             worst = summary["ess_bulk"].idxmin()
             ess = summary["ess_bulk"].min()
-            print(f"{model:<13}{seed:>5}{seconds:>9.1f}{rb.divergences(idata):>9d}"
-                  f"{summary['r_hat'].max():>11.4f}{ess:>9.0f}  {worst:<14}{ess / seconds:>8.1f}")
+            print(
+                f"{model:<13}{seed:>5}{seconds:>9.1f}{rb.divergences(idata):>9d}"
+                f"{summary['r_hat'].max():>11.4f}{ess:>9.0f}  {worst:<14}{ess / seconds:>8.1f}"
+            )
 
 
 if __name__ == "__main__":

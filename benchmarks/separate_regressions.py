@@ -13,12 +13,10 @@ from __future__ import annotations
 import argparse
 import time
 
-import radonbook as rb  # first: gives JAX its CPU devices
-
 import numpy as np
+import radonbook as rb  # first: gives JAX its CPU devices
 from jax import random
 from numpyro.infer import MCMC, NUTS
-
 from radonbook.inference import model_inputs
 
 
@@ -56,7 +54,9 @@ def main() -> None:
     book_seconds, book_div = vectorised(data, 4, args.warmup, args.draws)
     print(f"settings: 85 counties, NUTS, {args.warmup} warmup + {args.draws} draws")
     print(f"seed loop, 85 MCMC runs x 1 chain   : {loop_seconds:7.1f} s  ({loop_div} divergences)")
-    print(f"vectorised, 85 counties x 1 chain   : {vector_seconds:7.1f} s  ({vector_div} divergences)")
+    print(
+        f"vectorised, 85 counties x 1 chain   : {vector_seconds:7.1f} s  ({vector_div} divergences)"
+    )
     print(f"speed-up                             : {loop_seconds / vector_seconds:7.1f} x")
     print(f"vectorised, 85 counties x 4 chains  : {book_seconds:7.1f} s  ({book_div} divergences)")
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import radonbook as rb
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-
 import radonbook as rb
 import radonbook.cache as cache_module
 

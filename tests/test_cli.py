@@ -71,8 +71,19 @@ def test_fit_json_reports_every_parameter(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_fit_pooled_scalars_and_names(tmp_path) -> None:
-    result = run("fit", "pooled", "--chains", "2", "--warmup", "200", "--draws", "200",
-                 "--json", "--no-cache", cache_dir=tmp_path)
+    result = run(
+        "fit",
+        "pooled",
+        "--chains",
+        "2",
+        "--warmup",
+        "200",
+        "--draws",
+        "200",
+        "--json",
+        "--no-cache",
+        cache_dir=tmp_path,
+    )
     report = json.loads(result.stdout)
     assert set(report["parameters"]) == {"alpha", "beta", "eps"}
     assert isinstance(report["parameters"]["beta"]["mean"], float)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import radonbook as rb
 from radonbook.data import COLUMNS
 
@@ -89,9 +88,13 @@ def test_round_trip_through_frame(radon: rb.RadonData, tmp_path: Path) -> None:
         (replace(3, "floor", "0.5"), r"column 'floor', line 3: '0.5' is not an integer"),
         (replace(2, "county", ""), r"column 'county', line 2: missing value"),
         (replace(3, "county_code", "1"), r"line 3: county 'AITKIN' has code 1 here but 0"),
-        (replace(4, "county_code", "0"), r"line 4: code 0 is given to 'ANOKA' here but to 'AITKIN'"),
         (
-            [GOOD[0]] + [r.replace(",0,", ",1,", 1) if r.startswith("AITKIN") else r for r in GOOD[1:]][:2]
+            replace(4, "county_code", "0"),
+            r"line 4: code 0 is given to 'ANOKA' here but to 'AITKIN'",
+        ),
+        (
+            [GOOD[0]]
+            + [r.replace(",0,", ",1,", 1) if r.startswith("AITKIN") else r for r in GOOD[1:]][:2]
             + ["ANOKA,2,0,1.131402,-0.847313", "BECKER,3,0,0.955511,-0.113459"],
             r"code 1 for 'AITKIN' should be 0: codes must run 0..2",
         ),

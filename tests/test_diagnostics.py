@@ -5,7 +5,6 @@ from __future__ import annotations
 import arviz as az
 import numpy as np
 import pytest
-
 import radonbook as rb
 
 
@@ -28,7 +27,9 @@ def test_well_mixed_chains_pass() -> None:
 
 
 def test_chains_that_disagree_fail_with_the_parameter_named() -> None:
-    with pytest.raises(rb.ConvergenceError, match=r"toy did not converge: 1 parameter\(s\) with R-hat > 1.01 \(mu="):
+    with pytest.raises(
+        rb.ConvergenceError, match=r"toy did not converge: 1 parameter\(s\) with R-hat > 1.01 \(mu="
+    ):
         rb.check_convergence(synthetic([0, 0, 0, 3]))
 
 
@@ -48,3 +49,16 @@ def test_divergences_fail_unless_allowed() -> None:
 def test_divergences_by_county_needs_a_county_dimension() -> None:
     with pytest.raises(ValueError, match="not sampled county by county"):
         rb.divergences_by_county(synthetic([0, 0]))
+
+
+def test_convergence_table_has_one_row_per_fit() -> None:
+    good, bad = synthetic([0, 0, 0, 0]), synthetic([0, 0, 0, 3], diverging=2)
+    for idata in (good, bad):
+        idata.posterior.attrs["sampling_time"] = 2.0
+    table = rb.convergence_table({"good": good, "bad": bad})
+    assert list(table.index) == ["good", "bad"]
+    assert table.loc["bad", "divergences"] == 2
+    assert table.loc["bad", "max R-hat"] > 1.01 >= table.loc["good", "max R-hat"]
+    assert table.loc["good", "min bulk ESS / s"] == pytest.approx(
+        table.loc["good", "min bulk ESS"] / 2.0, abs=1
+    )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import arviz as az
 import numpy as np
 import pytest
+import radonbook as rb
 from jax import random
 from numpyro.infer import MCMC, NUTS
-
-import radonbook as rb
 from radonbook.inference import model_inputs, pad_by_county
 
 
@@ -75,7 +74,6 @@ def test_padding_keeps_every_house(radon: rb.RadonData) -> None:
 def test_padded_county_has_the_potential_of_its_own_houses(radon: rb.RadonData) -> None:
     """Padding rows are masked out of the likelihood, and only they are."""
     from numpyro.infer.util import potential_energy
-
     from radonbook.inference import _MaskObserved
 
     floor, log_radon, mask = pad_by_county(radon)
@@ -85,8 +83,12 @@ def test_padded_county_has_the_potential_of_its_own_houses(radon: rb.RadonData) 
         padded = potential_energy(
             _MaskObserved(rb.separate, mask[county]),
             (),
-            {"county": np.zeros(floor.shape[1], int), "floor": floor[county], "n_counties": 1,
-             "log_radon": log_radon[county]},
+            {
+                "county": np.zeros(floor.shape[1], int),
+                "floor": floor[county],
+                "n_counties": 1,
+                "log_radon": log_radon[county],
+            },
             params,
         )
         alone = potential_energy(rb.separate, (), model_inputs(subset(radon, [name])), params)
@@ -114,8 +116,14 @@ def test_vectorised_separate_fits_match_individual_runs(radon: rb.RadonData) -> 
     assert len(np.unique(step)) == 3
     for index, name in enumerate(names):
         alone = subset(small, [name])
-        mcmc = MCMC(NUTS(rb.separate), num_warmup=500, num_samples=1000, num_chains=4,
-                    chain_method="parallel", progress_bar=False)
+        mcmc = MCMC(
+            NUTS(rb.separate),
+            num_warmup=500,
+            num_samples=1000,
+            num_chains=4,
+            chain_method="parallel",
+            progress_bar=False,
+        )
         mcmc.run(random.PRNGKey(10 + index), **model_inputs(alone))
         single = az.from_numpyro(mcmc)
         for site in ("alpha", "beta", "eps"):

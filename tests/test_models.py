@@ -8,11 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import radonbook as rb
 from numpyro import handlers
 from numpyro.infer import Predictive
 from numpyro.infer.util import log_density
-
-import radonbook as rb
 from radonbook.inference import model_inputs
 
 
@@ -92,8 +91,9 @@ def test_noncentered_is_the_same_model(radon: rb.RadonData) -> None:
         predictive = Predictive(rb.get_model(name).function, num_samples=4000)
         draws[name] = predictive(jax.random.PRNGKey(3), **inputs)
     for site in ("alpha", "beta"):
-        centred, noncentred = np.asarray(draws["hierarchical"][site]), np.asarray(
-            draws["noncentered"][site]
+        centred, noncentred = (
+            np.asarray(draws["hierarchical"][site]),
+            np.asarray(draws["noncentered"][site]),
         )
         # Heavy-tailed (HalfCauchy scales): compare quartiles, not means.
         np.testing.assert_allclose(
@@ -103,7 +103,8 @@ def test_noncentered_is_the_same_model(radon: rb.RadonData) -> None:
         )
     nc = draws["noncentered"]
     np.testing.assert_allclose(
-        nc["alpha"], nc["mu_alpha"][:, None] + nc["sigma_alpha"][:, None] * nc["alpha_decentered"],
+        nc["alpha"],
+        nc["mu_alpha"][:, None] + nc["sigma_alpha"][:, None] * nc["alpha_decentered"],
         rtol=1e-5,
         atol=1e-5,
     )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from matplotlib.figure import Figure
-
 import radonbook as rb
+from matplotlib.figure import Figure
 from radonbook import plots
 
 
@@ -34,7 +32,9 @@ def test_county_data_figure(radon) -> None:
     assert_readable(fig, 3)
     # one dot per house in each panel
     counts = [len(ax.collections[0].get_offsets()) for ax in fig.axes]
-    assert counts == [radon.houses_per_county[radon.county_index(n)] for n in ("AITKIN", "ANOKA", "WRIGHT")]
+    assert counts == [
+        radon.houses_per_county[radon.county_index(n)] for n in ("AITKIN", "ANOKA", "WRIGHT")
+    ]
     assert "AITKIN" in fig.axes[0].get_xlabel()
 
 

@@ -32,7 +32,9 @@ def source_digest(root: Path) -> str:
         path = root / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
-            if not file.is_file() or any(p in SKIP_PARTS or p.endswith(".egg-info") for p in file.parts):
+            if not file.is_file() or any(
+                p in SKIP_PARTS or p.endswith(".egg-info") for p in file.parts
+            ):
                 continue
             digest.update(str(file.relative_to(root)).encode() + b"\0")
             digest.update(file.read_bytes() + b"\0")

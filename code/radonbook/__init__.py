@@ -9,7 +9,7 @@ import warnings
 # ArviZ 0.x announces its 1.0 refactor on import; it says nothing about our use.
 warnings.filterwarnings("ignore", message="\nArviZ is undergoing", category=FutureWarning)
 
-from . import _jax  # noqa: E402, F401  (must run before JAX starts)
+from . import _jax  # noqa: F401  (must run before JAX starts)
 from .cache import FitCache, fit_key
 from .checks import RMSD, rmsd
 from .data import DataValidationError, RadonData, from_arrays, load_radon

@@ -49,7 +49,7 @@ def parameter_table(idata: az.InferenceData) -> dict[str, dict[str, Any]]:
     }
 
 
-def _plain(values: np.ndarray) -> float | None | list[float | None]:
+def _plain(values: np.ndarray) -> float | list[float | None] | None:
     def one(value: float) -> float | None:
         return float(value) if math.isfinite(value) else None
 

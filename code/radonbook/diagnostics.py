@@ -131,4 +131,6 @@ def convergence_table(fits: Mapping[str, az.InferenceData]) -> pd.DataFrame:
             "seconds": seconds,
             "min bulk ESS / s": summary["ess_bulk"].min() / seconds,
         }
-    return pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    digits = {"max R-hat": 3, "min bulk ESS": 0, "min tail ESS": 0, "seconds": 1}
+    return table.round(digits | {"min bulk ESS / s": 0})

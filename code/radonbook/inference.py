@@ -23,9 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 from jax import lax, random
+from numpyro.distributions.transforms import biject_to
 from numpyro.infer import MCMC, NUTS, Predictive, log_likelihood
 from numpyro.infer.hmc import hmc
-from numpyro.distributions.transforms import biject_to
 from numpyro.infer.util import constrain_fn, potential_energy
 from numpyro.primitives import Messenger
 
@@ -320,11 +320,13 @@ def _sample_separate(
         in_size_order = flat.reshape(data.n_counties, chains, draws)
         return in_size_order[np.argsort(by_size)].transpose(1, 2, 0)
 
-    constrain = jax.jit(jax.vmap(
-        lambda params: constrain_fn(
-            separate, (), model_inputs(data), params, return_deterministic=True
+    constrain = jax.jit(
+        jax.vmap(
+            lambda params: constrain_fn(
+                separate, (), model_inputs(data), params, return_deterministic=True
+            )
         )
-    ))
+    )
     unconstrained = {k: by_chain(v).reshape(chains * draws, -1) for k, v in z.items()}
     samples = {
         k: np.asarray(v).reshape(chains, draws, -1) for k, v in constrain(unconstrained).items()

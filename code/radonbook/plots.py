@@ -238,9 +238,7 @@ def plot_trace(
     """
     fig = Figure(figsize=(8, 1.7 * len(var_names) + 0.4), layout="constrained")
     axes = fig.subplots(len(var_names), 2, squeeze=False)
-    az.plot_trace(
-        idata, var_names=list(var_names), kind=kind, axes=axes, compact=True, show=False
-    )
+    az.plot_trace(idata, var_names=list(var_names), kind=kind, axes=axes, compact=True, show=False)
     return fig
 
 
@@ -252,7 +250,9 @@ def plot_rmsd(rmsds: Mapping[str, RMSD]) -> Figure:
     for row, label in enumerate(labels):
         colour = MODEL_COLOURS.get(label, OKABE_ITO["black"])
         draws = rmsds[label].draws
-        violin = ax.violinplot(draws, positions=[row], orientation="horizontal", showextrema=False, widths=0.8)
+        violin = ax.violinplot(
+            draws, positions=[row], orientation="horizontal", showextrema=False, widths=0.8
+        )
         for body in violin["bodies"]:
             body.set_facecolor(colour)
             body.set_alpha(0.5)

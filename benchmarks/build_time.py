@@ -1,0 +1,73 @@
+"""Time a cold and a warm build of the book, and check that two cold builds agree.
+
+Cold: `_build/` removed (no HTML, no execution cache, no fit cache); `.venv` is
+kept.  Warm: the same command again with nothing changed.  With --twice, a
+second cold build follows and the numbers glued into the pages of the two cold
+builds are compared (reproducibility).  Prints figures; never fails on timing.
+
+    python benchmarks/build_time.py [--twice]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+
+
+def build() -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "jupyter-book"),
+            "build",
+            ".",
+            "--path-output",
+            ".",
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "RADONBOOK_CACHE_DIR": str(BUILD / ".fit-cache")},
+    )
+    return time.perf_counter() - start
+
+
+def glued_numbers() -> dict[str, list[str]]:
+    """Every bold glued value of every chapter page, in page order."""
+    pages = sorted((BUILD / "html" / "book").glob("*.html"))
+    pattern = re.compile(r'<span class="pasted-text">(.*?)</span>')
+    return {page.name: pattern.findall(page.read_text()) for page in pages}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--twice", action="store_true", help="also check a second cold build")
+    args = parser.parse_args()
+    shutil.rmtree(BUILD, ignore_errors=True)
+    cold = build()
+    first = glued_numbers()
+    warm = build()
+    print(f"cold build (no execution or fit cache): {cold:6.1f} s")
+    print(f"second build, nothing changed         : {warm:6.1f} s")
+    if args.twice:
+        shutil.rmtree(BUILD, ignore_errors=True)
+        again = build()
+        same = glued_numbers() == first
+        count = sum(len(v) for v in first.values())
+        print(f"second cold build                      : {again:6.1f} s")
+        print(f"glued numbers identical across cold builds: {same} ({count} values)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The whole book, built with -W in a temporary copy of the repository.
+
+The copy's own ``code/`` is put first on ``PYTHONPATH``, so the chapters
+import the copy's package: an edit there is what the rebuilt pages show.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+IGNORE = shutil.ignore_patterns(
+    "_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", ".jupyter_cache"
+)
+FIGURES = {"data": 2, "hierarchical": 1, "rmsd": 2, "shrinkage": 1}
+"""Chapters and the number of figures each must show."""
+
+
+def build(root: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "RADONBOOK_CACHE_DIR": str(root / "_build" / ".fit-cache"),
+        "PYTHONPATH": str(root / "code"),
+    }
+    command = [str(JUPYTER_BOOK), "build", ".", "--path-output", ".", "-W", "-n", "--keep-going"]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+
+
+def chapters() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def page(root: Path, chapter: str) -> str:
+    return (root / "_build" / "html" / f"{chapter}.html").read_text()
+
+
+def pasted(html: str) -> list[str]:
+    return re.findall(r'<span class="pasted-text">(.*?)</span>', html)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("book") / "radon-book"
+    shutil.copytree(REPO, root, ignore=IGNORE)
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return root
+
+
+def test_every_chapter_page_exists(book: Path) -> None:
+    for chapter in chapters():
+        assert (book / "_build" / "html" / f"{chapter}.html").is_file(), chapter
+
+
+@pytest.mark.parametrize(("chapter", "count"), FIGURES.items())
+def test_figures_are_shown_and_exist_on_disk(book: Path, chapter: str, count: int) -> None:
+    html = page(book, f"book/{chapter}")
+    images = re.findall(r'<img[^>]+src="([^"]+)"', html)
+    assert len(images) == count
+    for source in images:
+        assert (book / "_build" / "html" / "book" / source).resolve().is_file(), source
+    assert len(re.findall(r'<figure[^>]*id="fig-', html)) == count
+    assert all(alt.strip() for alt in re.findall(r'<img[^>]+alt="([^"]*)"', html))
+
+
+def test_glued_numbers_are_in_the_prose(book: Path) -> None:
+    for chapter in chapters():
+        if chapter.endswith("references"):
+            continue
+        values = pasted(page(book, chapter))
+        assert values, f"{chapter} glues no number"
+        assert all(v and "np.float" not in v and "<" not in v for v in values), chapter
+
+
+def test_no_page_shows_an_error_or_stderr(book: Path) -> None:
+    for chapter in chapters():
+        html = page(book, chapter)
+        assert "Traceback" not in html, chapter
+        assert 'class="output stderr"' not in html, chapter
+        assert "output traceback" not in html, chapter
+        assert "Error" not in re.sub(r"<[^>]+>", "", html).replace("ValueError", ""), chapter
+
+
+def test_changing_a_prior_in_the_package_changes_the_page(book: Path) -> None:
+    """The execution cache must not serve a page computed with the old model."""
+
+    def floor_effect() -> float:
+        html = page(book, "book/pooling")
+        after = html[html.index("The floor effect") :]
+        return float(pasted(after)[0])
+
+    before = floor_effect()
+    assert before < 0  # basements read higher
+    models = book / "code" / "radonbook" / "models.py"
+    source = models.read_text()
+    old = '    beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))\n'
+    assert source.index(old) < source.index("def separate")  # the pooled model's line
+    models.write_text(source.replace(old, old.replace("Normal(0.0, 1.0)", "Normal(3.0, 0.01)"), 1))
+    result = build(book)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert floor_effect() == pytest.approx(3.0, abs=0.05)
