@@ -12,7 +12,7 @@ BUILD := _build
 export RADONBOOK_CACHE_DIR ?= $(CURDIR)/$(BUILD)/.fit-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv book test serve clean bench
+.PHONY: help venv book test lint chapter serve clean bench
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,11 +30,23 @@ book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or w
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
 	@echo "Open $(BUILD)/html/index.html, or run: make serve"
 
-test: $(STAMP)  ## run the whole test suite
+test: lint  ## run the whole test suite (lint and structure checks first)
 	RADONBOOK_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest
 
-serve: $(STAMP)  ## preview the built book on http://127.0.0.1:8000
-	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(BUILD)/html
+lint: $(STAMP)  ## ruff lint and format check, and the book structure check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python book/_tools/structure.py
+
+chapter: $(STAMP)  ## new chapter from the template: make chapter NAME=slug TITLE="A title"
+	@test -n "$(NAME)" || { echo 'usage: make chapter NAME=slug TITLE="A title"'; exit 2; }
+	$(BIN)/python book/_tools/new_chapter.py "$(NAME)" "$(or $(TITLE),$(NAME))"
+
+serve: $(STAMP)  ## live preview on http://127.0.0.1:8000, rebuilt on save
+	$(BIN)/jupyter-book config sphinx . > /dev/null
+	PYTHONPATH=book/_ext $(BIN)/sphinx-autobuild . $(BUILD)/html --host 127.0.0.1 --port 8000 \
+	  --watch code --watch data --ignore "*/$(BUILD)/*" --ignore "*/.venv/*" --ignore "*/.git/*" \
+	  --ignore "*/conf.py"
 
 bench: $(STAMP)  ## run the benchmarks (print figures; never fail on timing)
 	$(BIN)/python benchmarks/cli_fit_separate.py

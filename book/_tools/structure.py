@@ -1,0 +1,146 @@
+"""Checks that keep the book's structure honest; each problem says what to do.
+
+    python book/_tools/structure.py      # prints problems, exit 1 if any
+
+Used by ``tests/test_structure.py`` and by the pre-commit hook.  A chapter is
+a ``book/*.md`` file: it must be in ``_toc.yml`` (and every entry there must
+exist), open with a ``(label)=`` line, one ``#`` title and a short summary,
+paste only glue names it defines, define no NumPyro model inline, and cite
+only keys of ``book/references.bib``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOK = ROOT / "book"
+
+GLUE_USE = re.compile(
+    r"\{glue(?::text|:any|:md|:math)?\}`([A-Za-z0-9_\-]+)(?::[^`]*)?`"
+    r"|:::?\{glue:(?:figure|math)\}\s+([A-Za-z0-9_\-]+)"
+    r"|```\{glue:(?:figure|math)\}\s+([A-Za-z0-9_\-]+)"
+)
+GLUE_DEFINE = re.compile(r"""\bglue\(\s*(f?)(["'])(.+?)\2""")
+CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+MODEL_CODE = re.compile(
+    r"\bnumpyro\.(sample|plate|factor|deterministic|param)\(|\bimport numpyro\b|from numpyro\b"
+)
+CODE_CELL = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)```", re.S)
+
+
+def toc_files(root: Path = ROOT) -> list[str]:
+    """Every file named in ``_toc.yml``, root first, as ``book/slug``."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return files
+
+
+def chapter_files(root: Path = ROOT) -> list[Path]:
+    """The chapters on disk: ``book/*.md``."""
+    return sorted((root / "book").glob("*.md"))
+
+
+def bib_keys(root: Path = ROOT) -> set[str]:
+    text = (root / "book" / "references.bib").read_text()
+    return set(re.findall(r"@\w+\{([^,\s]+),", text))
+
+
+def glue_defined(text: str) -> tuple[set[str], list[re.Pattern]]:
+    """Names glued in code cells: literal names, and patterns for f-strings."""
+    literal, patterns = set(), []
+    for cell in CODE_CELL.findall(text):
+        for is_f, _, name in GLUE_DEFINE.findall(cell):
+            if is_f:
+                wildcard = re.sub(r"\\\{.*?\\\}", ".+", re.escape(name))
+                patterns.append(re.compile(f"^{wildcard}$"))
+            else:
+                literal.add(name)
+    return literal, patterns
+
+
+def glue_used(text: str) -> set[str]:
+    return {next(g for g in groups if g) for groups in GLUE_USE.findall(text)}
+
+
+def chapter_problems(path: Path, keys: set[str]) -> list[str]:
+    """Problems of one chapter file, each a sentence with the fix."""
+    name = f"book/{path.name}"
+    text = path.read_text()
+    body = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S).lstrip("\n")
+    problems = []
+    lines = body.splitlines()
+    if not lines or not re.fullmatch(r"\([a-z0-9][a-z0-9_-]*\)=", lines[0]):
+        problems.append(
+            f"{name}: the first line after the front matter must be a label like "
+            f"({path.stem})= so other chapters can link to it"
+        )
+    titles = [line for line in lines if line.startswith("# ")]
+    if len(titles) != 1 or len(lines) < 2 or not lines[1].startswith("# "):
+        problems.append(f"{name}: give the chapter exactly one '# Title', right after its label")
+    else:
+        after = "\n".join(lines[2:]).lstrip("\n")
+        summary = after.split("\n\n", 1)[0]
+        if not summary.strip() or summary.startswith(("#", "```", ":::")):
+            problems.append(
+                f"{name}: start with a short summary paragraph under the title "
+                "(what the reader will learn)"
+            )
+    literal, patterns = glue_defined(text)
+    for used in sorted(glue_used(text)):
+        if used not in literal and not any(p.match(used) for p in patterns):
+            problems.append(
+                f"{name}: glue name {used!r} is pasted but never glued; add "
+                f'glue("{used}", value) in a code cell of this chapter'
+            )
+    for cell in CODE_CELL.findall(text):
+        if MODEL_CODE.search(cell):
+            problems.append(
+                f"{name}: a code cell uses NumPyro directly; define models in "
+                "code/radonbook/models.py (with a test) and show them with literalinclude"
+            )
+            break
+    for group in CITE.findall(text):
+        for key in (k.strip() for k in group.split(",")):
+            if key not in keys:
+                problems.append(f"{name}: citation {key!r} is not in book/references.bib; add it")
+    return problems
+
+
+def problems(root: Path = ROOT) -> list[str]:
+    """Every structural problem of the book, as sentences that say what to do."""
+    found = []
+    listed = toc_files(root)
+    on_disk = {f"book/{p.stem}" for p in chapter_files(root)}
+    for entry in listed:
+        if entry not in on_disk:
+            found.append(
+                f"_toc.yml lists {entry} but {entry}.md does not exist: restore the file, "
+                f"or remove the line '- file: {entry}' from _toc.yml"
+            )
+    for entry in sorted(on_disk - set(listed)):
+        found.append(
+            f"{entry}.md is not in _toc.yml, so it is never built: add '- file: {entry}' "
+            "under a part's chapters in _toc.yml (make chapter does this), or delete the file"
+        )
+    keys = bib_keys(root)
+    for path in chapter_files(root):
+        found += chapter_problems(path, keys)
+    return found
+
+
+def main() -> int:
+    found = problems()
+    for problem in found:
+        print(problem)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The book's structure: toc and files agree, chapters are well formed, and new ones are easy."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "book" / "_tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+structure = load("structure")
+new_chapter = load("new_chapter")
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A copy of the book's sources (chapters, toc, bibliography)."""
+    root = tmp_path / "repo"
+    (root / "book").mkdir(parents=True)
+    shutil.copy(REPO / "_toc.yml", root / "_toc.yml")
+    for path in (REPO / "book").glob("*.md"):
+        shutil.copy(path, root / "book" / path.name)
+    shutil.copy(REPO / "book" / "references.bib", root / "book" / "references.bib")
+    return root
+
+
+def test_the_book_has_no_structural_problem() -> None:
+    assert structure.problems() == []
+
+
+def test_every_toc_entry_exists_and_every_chapter_is_listed() -> None:
+    listed = set(structure.toc_files())
+    on_disk = {f"book/{p.stem}" for p in structure.chapter_files()}
+    assert listed == on_disk
+
+
+def test_a_deleted_chapter_is_reported_with_the_fix(book: Path) -> None:
+    (book / "book" / "shrinkage.md").unlink()
+    assert structure.problems(book) == [
+        "_toc.yml lists book/shrinkage but book/shrinkage.md does not exist: restore the file, "
+        "or remove the line '- file: book/shrinkage' from _toc.yml"
+    ]
+
+
+def test_an_unlisted_chapter_is_reported(book: Path) -> None:
+    shutil.copy(book / "book" / "data.md", book / "book" / "orphan.md")
+    (problem,) = structure.problems(book)
+    assert problem.startswith("book/orphan.md is not in _toc.yml")
+
+
+CHAPTER = """---
+kernelspec:
+  name: python3
+---
+
+({label})=
+# A chapter
+
+{summary}
+
+```{{code-cell}} ipython3
+{code}
+```
+
+Pasted: {{glue:text}}`{pasted}:.2f` and {{cite}}`{cite}`.
+"""
+
+
+def problems_of(book: Path, **parts) -> list[str]:
+    fields = {
+        "label": "extra",
+        "summary": "What this chapter teaches.",
+        "code": 'glue("known", 1.0)',
+        "pasted": "known",
+        "cite": "gelman2007data",
+    } | parts
+    path = book / "book" / "extra.md"
+    path.write_text(CHAPTER.format(**fields))
+    return structure.chapter_problems(path, structure.bib_keys(book))
+
+
+def test_a_well_formed_chapter_passes(book: Path) -> None:
+    assert problems_of(book) == []
+
+
+def test_f_string_glue_names_count_as_defined(book: Path) -> None:
+    code = 'for name in ["a", "b"]:\n    glue(f"rmsd_{name}", 1.0)'
+    assert problems_of(book, code=code, pasted="rmsd_a") == []
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        ({"label": "Bad Label"}, "must be a label like (extra)="),
+        ({"summary": "## Straight to a section"}, "start with a short summary paragraph"),
+        ({"pasted": "unknown"}, "glue name 'unknown' is pasted but never glued"),
+        ({"code": 'import numpyro\nglue("known", 1)'}, "define models in code/radonbook/models.py"),
+        ({"code": 'numpyro.sample("x", d)\nglue("known", 1)'}, "uses NumPyro directly"),
+        ({"cite": "nobody1999"}, "citation 'nobody1999' is not in book/references.bib"),
+    ],
+)
+def test_each_kind_of_problem_is_caught(book: Path, parts: dict, message: str) -> None:
+    found = problems_of(book, **parts)
+    assert len(found) == 1 and message in found[0], found
+
+
+def test_new_chapter_is_written_and_listed(book: Path, monkeypatch) -> None:
+    monkeypatch.setattr(new_chapter, "ROOT", book)
+    monkeypatch.setattr(new_chapter, "TOC", book / "_toc.yml")
+    path = new_chapter.create("demo-topic", "A demo topic")
+    text = path.read_text()
+    assert "(demo-topic)=\n# A demo topic" in text and "{{" not in text
+    assert "book/demo-topic" in structure.toc_files(book)
+    toc = (book / "_toc.yml").read_text()
+    assert toc.index("Contributed chapters") < toc.index("Back matter")
+    new_chapter.create("second", "Second")  # joins the same part
+    assert (book / "_toc.yml").read_text().count("Contributed chapters") == 1
+    assert structure.problems(book) == []
+    with pytest.raises(new_chapter.ChapterError, match="exists already"):
+        new_chapter.create("second", "Again")
+    with pytest.raises(new_chapter.ChapterError, match="lower-case letters"):
+        new_chapter.create("Bad Name", "Title")
+
+
+def test_make_chapter_reports_bad_input(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "book" / "_tools" / "new_chapter.py"), "x y", "T"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "lower-case letters" in result.stderr
