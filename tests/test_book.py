@@ -1,38 +1,22 @@
 """The whole book, built with -W in a temporary copy of the repository.
 
-The copy's own ``code/`` is put first on ``PYTHONPATH``, so the chapters
-import the copy's package: an edit there is what the rebuilt pages show.
+See ``built_book`` in conftest.py: the copy's own ``code/`` comes first on
+``PYTHONPATH``, so an edit there is what the rebuilt pages show.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import build_book
 
 REPO = Path(__file__).resolve().parents[1]
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-IGNORE = shutil.ignore_patterns(
-    "_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", ".jupyter_cache"
-)
 FIGURES = {"data": 2, "hierarchical": 1, "rmsd": 2, "shrinkage": 1}
 """Chapters and the number of figures each must show."""
-
-
-def build(root: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "RADONBOOK_CACHE_DIR": str(root / "_build" / ".fit-cache"),
-        "PYTHONPATH": str(root / "code"),
-    }
-    command = [str(JUPYTER_BOOK), "build", ".", "--path-output", ".", "-W", "-n", "--keep-going"]
-    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
 
 
 def chapters() -> list[str]:
@@ -52,12 +36,8 @@ def pasted(html: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("book") / "radon-book"
-    shutil.copytree(REPO, root, ignore=IGNORE)
-    result = build(root)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return root
+def book(built_book: Path) -> Path:
+    return built_book
 
 
 def test_every_chapter_page_exists(book: Path) -> None:
@@ -94,8 +74,10 @@ def test_no_page_shows_an_error_or_stderr(book: Path) -> None:
         assert "Error" not in re.sub(r"<[^>]+>", "", html).replace("ValueError", ""), chapter
 
 
-def test_changing_a_prior_in_the_package_changes_the_page(book: Path) -> None:
+def test_changing_a_prior_in_the_package_changes_the_page(built_book: Path, tmp_path) -> None:
     """The execution cache must not serve a page computed with the old model."""
+    book = tmp_path / "edited"
+    shutil.copytree(built_book, book)  # with its execution and fit caches
 
     def floor_effect() -> float:
         html = page(book, "book/pooling")
@@ -109,6 +91,6 @@ def test_changing_a_prior_in_the_package_changes_the_page(book: Path) -> None:
     old = '    beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))\n'
     assert source.index(old) < source.index("def separate")  # the pooled model's line
     models.write_text(source.replace(old, old.replace("Normal(0.0, 1.0)", "Normal(3.0, 0.01)"), 1))
-    result = build(book)
+    result = build_book(book)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert floor_effect() == pytest.approx(3.0, abs=0.05)

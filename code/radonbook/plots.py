@@ -236,9 +236,12 @@ def plot_trace(
     Rank plots (``kind="rank_bars"``) are flat when the chains mix well; the
     divergent draws, if any, are marked as ticks under the densities.
     """
-    fig = Figure(figsize=(8, 1.7 * len(var_names) + 0.4), layout="constrained")
+    fig = Figure(figsize=(8, 1.7 * len(var_names) + 0.4), layout="constrained", dpi=150)
     axes = fig.subplots(len(var_names), 2, squeeze=False)
     az.plot_trace(idata, var_names=list(var_names), kind=kind, axes=axes, compact=True, show=False)
+    for ax in axes.flat:  # thousands of marks: a raster inside the SVG; text stays vector
+        for artist in [*ax.lines, *ax.collections, *ax.patches]:
+            artist.set_rasterized(True)
     return fig
 
 

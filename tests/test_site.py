@@ -1,0 +1,340 @@
+"""The built site as a reader's browser sees it, served under a GitHub Pages sub-path.
+
+Headless Chromium (Debian's, or the one named by ``RADONBOOK_CHROMIUM``) is
+driven by Playwright for Python.  Every page of ``_toc.yml`` is loaded from
+``http://127.0.0.1:PORT/radon-book/``; a report of load status, bytes and
+accessibility findings is printed, and screenshots go to a folder whose path
+is printed too.  Outside CI a missing browser skips these tests with a message
+on how to install it; in CI (``CI=true``) it fails them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SUB_PATH = "/radon-book/"
+MAX_PAGE_BYTES = 2_000_000
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("RADONBOOK_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve the site under SUB_PATH only, as GitHub Pages serves a project site."""
+
+    requests: list[str]
+
+    def translate_path(self, path: str) -> str:
+        self.requests.append(path)
+        if not path.startswith(SUB_PATH):
+            return str(Path(self.directory) / "__outside_the_sub_path__")
+        return super().translate_path("/" + path[len(SUB_PATH) :])
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book: Path) -> Iterator[str]:
+    """Base URL of the built HTML, served on loopback under the sub-path."""
+    handler = type("Handler", (_SubPathHandler,), {"requests": []})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0),
+        lambda *a, **k: handler(*a, directory=str(built_book / "_build" / "html"), **k),
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        message = (
+            "no Chromium found: install it (Debian: `apt-get install -y chromium`) or set "
+            "RADONBOOK_CHROMIUM to a Chrome or Chromium binary"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("RADONBOOK_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots of every page at desktop and phone size: {folder}")
+    return folder
+
+
+class PageVisit:
+    """A page loaded in a fresh context, with everything it requested and logged."""
+
+    def __init__(self, browser, url: str, base: str, viewport: dict) -> None:
+        self.context = browser.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.responses: list[tuple[str, int, int]] = []
+        self.outside: list[str] = []
+        self.console_errors: list[str] = []
+        self.transferred = 0  # bytes over the wire from a gzip-serving host like GitHub Pages
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        self.page.route("**/*", lambda route: self._route(route, base))
+        self.page.on("response", self._response)
+        self.page.goto(url, wait_until="networkidle")
+        self.page.wait_for_function("() => !window.MathJax || !!window.MathJax.startup?.promise")
+        self.page.evaluate("() => window.MathJax?.startup?.promise")
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _route(self, route, base: str) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _response(self, response) -> None:
+        try:
+            body = response.body()
+        except Exception:  # redirects and aborted requests have no body
+            body = b""
+        self.responses.append((response.url, response.status, len(body)))
+        kind = response.headers.get("content-type", "")
+        compressible = kind.startswith("text/") or any(
+            k in kind for k in ("javascript", "json", "svg", "xml")
+        )
+        self.transferred += len(gzip.compress(body, 6)) if compressible and body else len(body)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of every response, as stored on disk."""
+        return sum(size for _, _, size in self.responses)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def visits(browser, site: str, screenshots: Path) -> Iterator[dict[str, PageVisit]]:
+    """Every toc page at desktop size, loaded once and shared by the checks."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    loaded, report = {}, []
+    for chapter in toc_pages():
+        visit = PageVisit(browser, f"{site}{chapter}.html", site, DESKTOP)
+        visit.page.screenshot(
+            path=screenshots / f"{chapter.replace('/', '_')}-desktop.png", full_page=True
+        )
+        results = Axe().run(visit.page)
+        visit.axe = [
+            v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+        ]
+        loaded[chapter] = visit
+        bad = [status for _, status, _ in visit.responses if status != 200]
+        report.append(
+            f"{chapter:<20} requests {len(visit.responses):>3}  non-200 {len(bad)}  "
+            f"bytes {visit.bytes:>9,} (gzip {visit.transferred:>9,})  "
+            f"axe serious/critical {len(visit.axe)}  "
+            f"console errors {len(visit.console_errors)}"
+        )
+    print("\n" + "\n".join(report))
+    yield loaded
+    for visit in loaded.values():
+        visit.close()
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_page_and_assets_load_from_the_sub_path_only(visits, chapter: str) -> None:
+    visit = visits[chapter]
+    failures = [(url, status) for url, status, _ in visit.responses if status != 200]
+    assert failures == []
+    assert visit.outside == [], "requests that leave the sub-path or the machine"
+    assert visit.console_errors == []
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_figures_have_loaded_and_have_alt_text(visits, chapter: str) -> None:
+    images = visits[chapter].page.evaluate(
+        "() => [...document.querySelectorAll('main img')]"
+        ".map(i => ({src: i.src, width: i.naturalWidth, alt: i.alt}))"
+    )
+    for image in images:
+        assert image["width"] > 0, image["src"]
+        assert image["alt"].strip(), image["src"]
+
+
+@pytest.mark.parametrize("chapter", [c for c in toc_pages() if "references" not in c])
+def test_display_math_is_rendered(visits, chapter: str) -> None:
+    page = visits[chapter].page
+    source_math = page.evaluate("() => document.querySelectorAll('div.math').length")
+    rendered = page.evaluate("() => document.querySelectorAll('mjx-container').length")
+    if source_math:
+        assert rendered >= source_math
+        assert "\\begin{aligned}" not in page.inner_text("main")
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_no_serious_accessibility_violation(visits, chapter: str) -> None:
+    found = [(v["id"], v["impact"], v["help"]) for v in visits[chapter].axe]
+    assert found == []
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_page_weight_is_reasonable(visits, chapter: str) -> None:
+    """What a reader downloads: text assets gzip-compressed, as GitHub Pages serves them."""
+    assert visits[chapter].transferred < MAX_PAGE_BYTES
+
+
+def test_next_links_and_sidebar_walk_the_whole_book(browser, site: str) -> None:
+    pages = toc_pages()
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}{pages[0]}.html")
+    for expected in pages[1:]:
+        page.click("a.right-next")
+        page.wait_for_load_state()
+        assert page.url.endswith(f"{expected}.html")
+    page.goto(f"{site}{pages[0]}.html")
+    for expected in pages[1:]:
+        link = page.locator(f"nav.bd-links a[href$='{Path(expected).name}.html']").first
+        link.click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"{expected}.html")
+    context.close()
+
+
+def test_search_finds_shrinkage(browser, site: str) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}search.html?q=shrinkage")
+    page.wait_for_selector("#search-results ul li a", timeout=15_000)
+    links = page.eval_on_selector_all("#search-results ul li a", "as => as.map(a => a.href)")
+    assert any(link.endswith("book/shrinkage.html") or "shrinkage.html#" in link for link in links)
+    context.close()
+
+
+@pytest.mark.parametrize("chapter", [c for c in toc_pages() if "references" not in c])
+def test_download_source_gives_the_chapter(browser, site: str, chapter: str) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}{chapter}.html")
+    href = page.get_attribute("a.btn[href$='.md'], a[href*='_sources/'][href$='.md']", "href")
+    assert href, "a download link to the chapter's .md source"
+    response = page.request.get(urljoin(page.url, href))
+    assert response.status == 200
+    assert response.text() == (REPO / f"{chapter}.md").read_text()
+    context.close()
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_phone_layout(browser, site: str, screenshots: Path, chapter: str) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{site}{chapter}.html", wait_until="networkidle")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow}px of horizontal scroll"
+    page.screenshot(path=screenshots / f"{chapter.replace('/', '_')}-phone.png", full_page=True)
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert not sidebar.is_visible() or sidebar.bounding_box()["x"] < 0
+    page.locator("button.primary-toggle:visible").first.click()
+    page.wait_for_timeout(400)
+    assert sidebar.is_visible() and sidebar.bounding_box()["x"] >= 0
+    context.close()
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        if tag == "a" and attributes.get("href"):
+            self.hrefs.append(attributes["href"])
+
+
+def test_internal_links_and_anchors_resolve(built_book: Path) -> None:
+    root = built_book / "_build" / "html"
+    parsed: dict[Path, _Links] = {}
+
+    def parse(path: Path) -> _Links:
+        if path not in parsed:
+            parser = _Links()
+            parser.feed(path.read_text(errors="replace"))
+            parsed[path] = parser
+        return parsed[path]
+
+    broken = []
+    pages = [p for p in root.rglob("*.html") if "_static" not in p.parts]
+    for page in pages:
+        for href in parse(page).hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(root)}: {href} (no such file)")
+            elif parts.fragment and target.suffix == ".html":
+                if unquote(parts.fragment) not in parse(target).ids:
+                    broken.append(f"{page.relative_to(root)}: {href} (no such anchor)")
+    assert broken == []
+    assert len(pages) >= len(toc_pages())
+
+
+def test_figures_are_compact(built_book: Path) -> None:
+    images = list((built_book / "_build" / "html" / "_images").iterdir())
+    assert images
+    for image in images:
+        assert image.suffix in {".svg", ".png"}
+        assert image.stat().st_size < 500_000, image.name
