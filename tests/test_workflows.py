@@ -41,7 +41,8 @@ def test_actionlint_does_find_mistakes(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text(
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - uses: actions/checkout@v4\n        with:\n          fetch-depth: ${{ github.nope }}\n"
+        "      - uses: actions/checkout@v4\n        with:\n"
+        "          fetch-depth: ${{ github.nope }}\n"
     )
     findings = actionlint(broken)
     assert findings and "nope" in findings[0]["message"]
