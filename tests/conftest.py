@@ -11,12 +11,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 import radonbook as rb
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 COPY_IGNORE = shutil.ignore_patterns(
     "_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"
 )
+
+
+def toc_pages() -> list[str]:
+    """Every page of ``_toc.yml`` in reading order, as ``book/slug``."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
 
 
 def build_book(root: Path) -> subprocess.CompletedProcess:

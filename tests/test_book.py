@@ -11,20 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import build_book
+from conftest import build_book, toc_pages
 
-REPO = Path(__file__).resolve().parents[1]
 FIGURES = {"data": 2, "hierarchical": 1, "rmsd": 2, "shrinkage": 1}
 """Chapters and the number of figures each must show."""
-
-
-def chapters() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
 
 
 def page(root: Path, chapter: str) -> str:
@@ -41,7 +31,7 @@ def book(built_book: Path) -> Path:
 
 
 def test_every_chapter_page_exists(book: Path) -> None:
-    for chapter in chapters():
+    for chapter in toc_pages():
         assert (book / "_build" / "html" / f"{chapter}.html").is_file(), chapter
 
 
@@ -57,7 +47,7 @@ def test_figures_are_shown_and_exist_on_disk(book: Path, chapter: str, count: in
 
 
 def test_glued_numbers_are_in_the_prose(book: Path) -> None:
-    for chapter in chapters():
+    for chapter in toc_pages():
         if chapter.endswith("references"):
             continue
         values = pasted(page(book, chapter))
@@ -66,7 +56,7 @@ def test_glued_numbers_are_in_the_prose(book: Path) -> None:
 
 
 def test_no_page_shows_an_error_or_stderr(book: Path) -> None:
-    for chapter in chapters():
+    for chapter in toc_pages():
         html = page(book, chapter)
         assert "Traceback" not in html, chapter
         assert 'class="output stderr"' not in html, chapter

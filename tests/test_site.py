@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-import yaml
+from conftest import toc_pages
 
 REPO = Path(__file__).resolve().parents[1]
 SUB_PATH = "/radon-book/"
@@ -43,14 +43,6 @@ def chromium_path() -> str | None:
         if candidate and Path(candidate).is_file():
             return candidate
     return None
-
-
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
 
 
 class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
@@ -102,11 +94,18 @@ def browser():
         browser.close()
 
 
+def say(request, text: str) -> None:
+    """Print to the terminal even while pytest captures output."""
+    reporter = request.config.pluginmanager.getplugin("terminalreporter")
+    for line in text.splitlines():
+        reporter.write_line(line)
+
+
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory) -> Path:
+def screenshots(tmp_path_factory, request) -> Path:
     folder = Path(os.environ.get("RADONBOOK_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots of every page at desktop and phone size: {folder}")
+    say(request, f"\nscreenshots of every page at desktop and phone size: {folder}")
     return folder
 
 
@@ -161,7 +160,7 @@ class PageVisit:
 
 
 @pytest.fixture(scope="module")
-def visits(browser, site: str, screenshots: Path) -> Iterator[dict[str, PageVisit]]:
+def visits(browser, site: str, screenshots: Path, request) -> Iterator[dict[str, PageVisit]]:
     """Every toc page at desktop size, loaded once and shared by the checks."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -184,7 +183,8 @@ def visits(browser, site: str, screenshots: Path) -> Iterator[dict[str, PageVisi
             f"axe serious/critical {len(visit.axe)}  "
             f"console errors {len(visit.console_errors)}"
         )
-    print("\n" + "\n".join(report))
+    say(request, "\nsite report (page, requests, bytes, accessibility, console):")
+    say(request, "\n".join(report))
     yield loaded
     for visit in loaded.values():
         visit.close()
