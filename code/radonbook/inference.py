@@ -29,7 +29,7 @@ from numpyro.infer.hmc import hmc
 from numpyro.infer.util import constrain_fn, potential_energy
 from numpyro.primitives import Messenger
 
-from .cache import FitCache
+from .cache import FitCache, fit_key
 from .data import RadonData
 from .models import ModelSpec, get_model
 
@@ -114,10 +114,8 @@ def fit(
         "seed": int(seed),
         "target_accept": TARGET_ACCEPT,
     }
-    store = (FitCache() if cache is True else cache) or None
+    store = FitCache() if cache is True else (cache or None)
     if store is not None:
-        from .cache import fit_key
-
         key = fit_key(spec.name, data.sha256, settings)
         stored = store.load(key)
         if stored is not None:
