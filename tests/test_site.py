@@ -96,9 +96,11 @@ def browser():
 
 def say(request, text: str) -> None:
     """Print to the terminal even while pytest captures output."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
     reporter = request.config.pluginmanager.getplugin("terminalreporter")
-    for line in text.splitlines():
-        reporter.write_line(line)
+    with capture.global_and_fixture_disabled():
+        for line in text.splitlines():
+            reporter.write_line(line)
 
 
 @pytest.fixture(scope="module")
