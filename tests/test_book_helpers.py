@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 from radonbook.book import plain
 
 
@@ -14,6 +15,7 @@ from radonbook.book import plain
         (np.float64(1.25), 1.25, float),
         (np.int64(7), 7, int),
         (np.array(2.5), 2.5, float),
+        (xr.DataArray(np.float32(0.25)), 0.25, float),
         (3, 3, int),
         ("CASS", "CASS", str),
     ],

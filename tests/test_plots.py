@@ -75,3 +75,15 @@ def test_rmsd_figure(radon, short_fits) -> None:
 def test_palette_is_colour_blind_safe() -> None:
     assert set(plots.MODEL_COLOURS.values()) <= set(plots.OKABE_ITO.values())
     assert len(set(plots.MODEL_COLOURS.values())) == len(plots.MODEL_COLOURS)
+
+
+def test_funnel_marks_every_divergent_draw(radon) -> None:
+    settings = {"chains": 2, "warmup": 150, "draws": 150, "cache": False}
+    centered = rb.fit("hierarchical", radon, **settings)
+    noncentered = rb.fit("noncentered", radon, **settings)
+    fig = plots.plot_funnel(centered, noncentered, "CASS", radon)
+    left, right = fig.axes
+    assert len(left.collections[1].get_offsets()) == rb.divergences(centered)
+    assert len(right.collections[1].get_offsets()) == rb.divergences(noncentered)
+    assert "CASS" in left.get_xlabel() and left.get_ylabel()
+    assert len(left.collections[0].get_offsets()) + rb.divergences(centered) == 300

@@ -15,8 +15,11 @@ import numpy as np
 
 
 def plain(value: Any) -> Any:
-    """A NumPy scalar (or 0-d array) as a Python int or float; anything else unchanged."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
+    """A NumPy scalar, or a 0-d NumPy or xarray array, as a Python int or float.
+
+    Anything else is returned unchanged.
+    """
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         value = value.item()
     if isinstance(value, np.generic):
         value = value.item()

@@ -22,6 +22,7 @@ __all__ = [
     "MODEL_COLOURS",
     "OKABE_ITO",
     "plot_county_data",
+    "plot_funnel",
     "plot_houses_per_county",
     "plot_regression_lines",
     "plot_rmsd",
@@ -264,4 +265,48 @@ def plot_rmsd(rmsds: Mapping[str, RMSD]) -> Figure:
     ax.set_xlabel("RMSD of expected from observed log radon (log pCi/L)")
     ax.plot([], [], "o", color="0.6", markeredgecolor="black", label="RMSD of posterior mean")
     ax.legend(loc="upper right", fontsize="small", frameon=False)
+    return fig
+
+
+def plot_funnel(
+    centered: az.InferenceData, noncentered: az.InferenceData, county: str, data: RadonData
+) -> Figure:
+    """The funnel: a county's slope against the log of its scale, as each sampler sees it.
+
+    Left, the centered model's coordinates (``beta[county]``, ``log sigma_beta``);
+    right, the non-centered model's (``beta_decentered[county]``, ``log sigma_beta``).
+    Divergent transitions are marked: they gather in the neck of the funnel.
+    """
+    fig = Figure(figsize=(8, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    index = data.county_index(county)
+    panels = (
+        (centered, "beta", rf"county slope $\beta_c$ ({county})"),
+        (noncentered, "beta_decentered", rf"standardised slope $z_c$ ({county})"),
+    )
+    for ax, (idata, name, label) in zip(axes, panels, strict=True):
+        x = idata.posterior[name].values[..., index].ravel()
+        y = np.log(idata.posterior["sigma_beta"].values.ravel())
+        divergent = idata.sample_stats["diverging"].values.ravel().astype(bool)
+        ax.scatter(
+            x[~divergent],
+            y[~divergent],
+            s=4,
+            alpha=0.3,
+            color=OKABE_ITO["blue"],
+            label="draw",
+            rasterized=True,
+        )
+        ax.scatter(
+            x[divergent],
+            y[divergent],
+            s=24,
+            color=OKABE_ITO["vermillion"],
+            edgecolor="black",
+            linewidth=0.4,
+            label=f"divergent ({divergent.sum()})",
+        )
+        ax.set_xlabel(label)
+        ax.legend(loc="lower right", fontsize="small")
+    axes[0].set_ylabel(r"$\log \sigma_\beta$")
     return fig
