@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
 import radonbook as rb
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
@@ -20,13 +21,17 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
+def load_tool(name: str) -> ModuleType:
+    """A script of ``book/_tools`` (not a package) loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "book" / "_tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def toc_pages() -> list[str]:
     """Every page of ``_toc.yml`` in reading order, as ``book/slug``."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
+    return load_tool("structure").toc_files(REPO)
 
 
 def build_book(root: Path) -> subprocess.CompletedProcess:
