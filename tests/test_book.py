@@ -13,7 +13,19 @@ from pathlib import Path
 import pytest
 from conftest import build_book, toc_pages
 
-FIGURES = {"data": 2, "hierarchical": 1, "rmsd": 2, "shrinkage": 1, "reparameterisation": 1}
+FIGURES = {
+    "data": 2,
+    "hierarchical": 1,
+    "rmsd": 2,
+    "shrinkage": 1,
+    "reparameterisation": 1,
+    "priors": 1,
+    "comparison": 1,
+    "dial": 1,
+    "uranium": 1,
+    "correlated": 1,
+    "prediction": 1,
+}
 """Chapters and the number of figures each must show."""
 
 

@@ -29,7 +29,27 @@ def test_models_lists_every_model(tmp_path) -> None:
     result = run("models", cache_dir=tmp_path)
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["pooled", "separate", "hierarchical", "noncentered"]
+    assert names == [
+        "pooled",
+        "separate",
+        "hierarchical",
+        "noncentered",
+        "weakly_informative",
+        "varying_intercept",
+        "uranium",
+        "correlated",
+    ]
+
+
+@pytest.mark.slow
+def test_fit_accepts_a_model_with_a_county_input(tmp_path) -> None:
+    args = ("fit", "uranium", "--chains", "2", "--warmup", "100", "--draws", "100", "--json")
+    result = run(*args, cache_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report["parameters"]) == {"mu_alpha", "gamma", "sigma_alpha", "beta", "alpha", "eps"}
+    assert len(report["parameters"]["alpha"]["mean"]) == 85
+    assert 0.3 < report["parameters"]["gamma"]["mean"] < 1.2
 
 
 def test_check_data_accepts_the_survey(tmp_path) -> None:

@@ -159,3 +159,46 @@ def test_hierarchical_fit_recovers_simulated_hyperparameters(radon: rb.RadonData
     # Most county intercepts are inside their 90 % intervals too.
     low, high = np.quantile(idata.posterior["alpha"].values.reshape(-1, 85), [0.05, 0.95], axis=0)
     assert ((low < alpha) & (alpha < high)).mean() > 0.8
+
+
+def test_fit_batch_holds_fixed_sites_and_masks_held_out_houses(radon: rb.RadonData) -> None:
+    from radonbook.inference import fit_batch
+
+    keep = np.ones((2, radon.n_houses), bool)
+    aitkin = radon.county == radon.county_index("AITKIN")
+    keep[1, aitkin] = False
+    fits = fit_batch(
+        "varying_intercept",
+        radon,
+        keep=keep,
+        fixed={"sigma_alpha": np.array([0.05, 0.05])},
+        noncentered=("alpha",),
+        warmup=200,
+        draws=200,
+        cache=False,
+    )
+    assert "sigma_alpha" not in fits.posterior
+    assert fits.posterior["alpha"].dims == ("chain", "draw", "member", "county")
+    np.testing.assert_allclose(fits.constant_data["fixed_sigma_alpha"].values, 0.05)
+    np.testing.assert_array_equal(fits.constant_data["keep"].values, keep)
+    # Without its houses, AITKIN's intercept is mu_alpha + 0.05 * z, z from its prior.
+    alpha = fits.posterior["alpha"].sel(county="AITKIN", member=1)
+    gap = (alpha - fits.posterior["mu_alpha"].sel(member=1)).values.ravel()
+    assert np.std(gap) == pytest.approx(0.05, rel=0.15)
+    assert abs(np.mean(gap)) < 0.02
+
+
+def test_fit_batch_refuses_bad_input(radon: rb.RadonData) -> None:
+    from radonbook.inference import fit_batch
+
+    with pytest.raises(ValueError, match="does not sample 'separate'"):
+        fit_batch("separate", radon)
+    with pytest.raises(ValueError, match="keep must have shape"):
+        fit_batch("pooled", radon, keep=np.ones((2, 5), bool))
+    with pytest.raises(ValueError, match="one per member"):
+        fit_batch(
+            "varying_intercept",
+            radon,
+            keep=np.ones((2, radon.n_houses), bool),
+            fixed={"sigma_alpha": np.ones(3)},
+        )

@@ -15,15 +15,20 @@ from numpyro.infer.util import log_density
 from radonbook.inference import model_inputs
 
 
-def trace_of(model, data: rb.RadonData, seed: int = 0):
+def trace_of(model, data: rb.RadonData, seed: int = 0, spec=None):
     seeded = handlers.seed(model, rng_seed=seed)
-    return handlers.trace(seeded).get_trace(**model_inputs(data, observed=False))
+    return handlers.trace(seeded).get_trace(**model_inputs(data, observed=False, spec=spec))
 
 
 @pytest.mark.parametrize("name", list(rb.MODELS))
 def test_every_model_has_the_common_signature(name: str) -> None:
-    parameters = list(inspect.signature(rb.get_model(name).function).parameters)
-    assert parameters == ["county", "floor", "n_counties", "log_radon"]
+    """The common four, then only the county inputs the spec declares (keyword-only)."""
+    spec = rb.get_model(name)
+    parameters = inspect.signature(spec.function).parameters
+    assert list(parameters)[:4] == ["county", "floor", "n_counties", "log_radon"]
+    extra = list(parameters)[4:]
+    assert extra == list(spec.county_inputs)
+    assert all(parameters[name].kind is inspect.Parameter.KEYWORD_ONLY for name in extra)
 
 
 @pytest.mark.parametrize(
@@ -127,3 +132,114 @@ def test_pooled_log_density_matches_hand_computation(radon: rb.RadonData) -> Non
 def test_unknown_model_lists_the_choices() -> None:
     with pytest.raises(KeyError, match="choose one of: pooled, separate, hierarchical"):
         rb.get_model("cubist")
+
+
+@pytest.mark.parametrize(
+    ("name", "latent", "deterministic"),
+    [
+        (
+            "varying_intercept",
+            {"mu_alpha": (), "sigma_alpha": (), "beta": (), "alpha": (85,), "eps": ()},
+            {},
+        ),
+        (
+            "uranium",
+            {
+                "mu_alpha": (),
+                "gamma": (),
+                "sigma_alpha": (),
+                "beta": (),
+                "alpha_decentered": (85,),
+                "eps": (),
+            },
+            {"alpha": (85,)},
+        ),
+        (
+            "correlated",
+            {
+                "mu_alpha": (),
+                "sigma_alpha": (),
+                "mu_beta": (),
+                "sigma_beta": (),
+                "corr_cholesky": (2, 2),
+                "effects_decentered": (85, 2),
+                "eps": (),
+            },
+            {"rho": (), "alpha": (85,), "beta": (85,)},
+        ),
+    ],
+)
+def test_new_model_sites(radon: rb.RadonData, name: str, latent: dict, deterministic: dict) -> None:
+    spec = rb.get_model(name)
+    trace = trace_of(spec.function, radon, spec=spec)
+    sampled = {k: v["value"].shape for k, v in trace.items() if v["type"] == "sample"}
+    assert sampled == {**latent, "log_radon": (919,)}
+    recorded = {k: v["value"].shape for k, v in trace.items() if v["type"] == "deterministic"}
+    assert recorded == deterministic
+
+
+def test_uranium_shifts_each_county_by_gamma_times_its_uranium(radon: rb.RadonData) -> None:
+    spec = rb.get_model("uranium")
+    inputs = model_inputs(radon, observed=False, spec=spec)
+    params = {
+        "mu_alpha": 1.0,
+        "gamma": 0.7,
+        "sigma_alpha": 0.2,
+        "beta": -0.6,
+        "alpha_decentered": jnp.zeros(85),
+        "eps": 0.8,
+    }
+    trace = handlers.trace(handlers.seed(handlers.substitute(rb.uranium, params), 0))
+    alpha = trace.get_trace(**inputs)["alpha"]["value"]
+    np.testing.assert_allclose(alpha, 1.0 + 0.7 * radon.county_log_uranium, rtol=1e-5)
+
+
+def test_uranium_needs_uranium_for_every_county(radon: rb.RadonData) -> None:
+    missing = rb.from_arrays(
+        radon.county[radon.county != 3],
+        radon.floor[radon.county != 3],
+        radon.log_radon[radon.county != 3],
+        radon.county_names,
+        radon.log_uranium[radon.county != 3],
+    )
+    with pytest.raises(ValueError, match="needs log_uranium for every county; unknown for"):
+        model_inputs(missing, spec=rb.get_model("uranium"))
+
+
+def test_correlated_effects_have_the_stated_covariance(radon: rb.RadonData) -> None:
+    """Prior draws of (alpha_c, beta_c) around mu have covariance diag(sigma) Omega diag(sigma)."""
+    inputs = model_inputs(radon, observed=False)
+    sigma = jnp.array([0.5, 0.3])
+    rho = -0.6
+    cholesky = jnp.array([[1.0, 0.0], [rho, (1 - rho**2) ** 0.5]])
+    fixed = {"mu_alpha": 1.0, "mu_beta": -0.5, "sigma_alpha": 0.5, "sigma_beta": 0.3}
+    conditioned = handlers.condition(rb.correlated, {**fixed, "corr_cholesky": cholesky})
+    draws = Predictive(conditioned, num_samples=400)(jax.random.PRNGKey(0), **inputs)
+    assert float(draws["rho"][0]) == pytest.approx(rho)
+    effects = np.stack([draws["alpha"].ravel() - 1.0, draws["beta"].ravel() + 0.5])
+    expected = np.outer(sigma, sigma) * np.array([[1, rho], [rho, 1]])
+    np.testing.assert_allclose(np.cov(effects), expected, atol=0.01)
+
+
+def test_weakly_informative_changes_only_the_scales(radon: rb.RadonData) -> None:
+    trace = trace_of(rb.weakly_informative, radon)
+    for site in ("sigma_alpha", "sigma_beta", "eps"):
+        fn = trace[site]["fn"]
+        assert type(fn).__name__ == "HalfNormal" and float(fn.scale) == 1.0
+    for site in ("mu_alpha", "mu_beta", "alpha_decentered", "beta_decentered"):
+        fn = trace[site]["fn"]
+        assert type(getattr(fn, "base_dist", fn)).__name__ == "Normal", site
+    # the seed's model is untouched
+    assert type(trace_of(rb.hierarchical_noncentered, radon)["eps"]["fn"]).__name__ == "HalfCauchy"
+
+
+def test_prior_predictive_draws_every_site(radon: rb.RadonData) -> None:
+    from radonbook.checks import prior_predictive
+
+    draws = prior_predictive("uranium", radon, draws=50, seed=1)
+    assert draws["log_radon"].shape == (50, 919)
+    assert draws["gamma"].shape == (50,)
+    again = prior_predictive("uranium", radon, draws=50, seed=1)
+    np.testing.assert_array_equal(draws["log_radon"], again["log_radon"])
+    with pytest.raises(ValueError, match="draws must be >= 1"):
+        prior_predictive("pooled", radon, draws=0)

@@ -87,3 +87,65 @@ def test_funnel_marks_every_divergent_draw(radon) -> None:
     assert len(right.collections[1].get_offsets()) == rb.divergences(noncentered)
     assert "CASS" in left.get_xlabel() and left.get_ylabel()
     assert len(left.collections[0].get_offsets()) + rb.divergences(centered) == 300
+
+
+def test_prediction_figure_marks_the_action_level() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    draws = {"low": rng.normal(0.0, 0.5, 4000), "high": rng.normal(2.0, 0.5, 4000)}
+    fig = plots.plot_predictions(draws, level=4.0)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["high", "low"]
+    assert ax.get_xscale() == "log" and ax.get_xlabel()
+    labels = [t.get_text() for t in ax.texts]
+    expected = f"P(> 4) = {np.mean(np.exp(draws['high']) > 4):.0%}"
+    assert expected in labels
+    fig.canvas.draw()
+
+
+def test_prior_predictive_figure_reports_the_tails(radon) -> None:
+    import numpy as np
+
+    wide = np.concatenate([np.zeros(90), np.full(10, 100.0)])
+    fig = plots.plot_prior_predictive({"wide": wide, "narrow": np.zeros(100)}, radon.log_radon)
+    assert_readable(fig, 1)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "wide (10% beyond ±15)" in legend and "narrow (0% beyond ±15)" in legend
+
+
+def test_heldout_figure_has_a_bar_per_model_and_measure() -> None:
+    table = {"in sample": {"a": 0.7, "b": 0.8}, "held out": {"a": 0.9, "b": 0.85}}
+    fig = plots.plot_heldout(table)
+    assert_readable(fig, 1)
+    heights = sorted(round(p.get_height(), 2) for p in fig.axes[0].patches)
+    assert heights == [0.7, 0.8, 0.85, 0.9]
+
+
+def test_new_model_figures(radon, short_fits) -> None:
+    import numpy as np
+
+    hierarchical = short_fits["hierarchical"]
+    assert_readable(
+        plots.plot_intercepts_vs_uranium(radon, hierarchical, _with_gamma(hierarchical)), 1
+    )
+    counts = radon.houses_per_county
+    grid = np.array([0.01, 0.1, 1.0])
+    fitted = np.tile(np.linspace(1, 2, radon.n_counties), (3, 1))
+    fig = plots.plot_dial(radon, grid, fitted, fitted, 0.33)
+    assert_readable(fig, 1)
+    assert len(fig.axes[0].lines) >= counts.size
+
+
+def _with_gamma(idata):
+    """A copy of a fit with a ``gamma`` variable, as the uranium model has."""
+    copy = idata.copy()
+    copy.posterior["gamma"] = copy.posterior["mu_alpha"] * 0 + 0.7
+    return copy
+
+
+def test_correlation_figure(radon) -> None:
+    fit = rb.fit("correlated", radon, chains=2, warmup=150, draws=100, cache=False)
+    fig = plots.plot_correlation(fit)
+    assert_readable(fig, 2)
+    assert fig.axes[0].get_xlim() == (-1.0, 1.0) or fig.axes[0].get_xlim()[0] <= -1.0

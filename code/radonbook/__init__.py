@@ -22,7 +22,18 @@ from .diagnostics import (
     divergences_by_county,
 )
 from .inference import fit, model_inputs
-from .models import MODELS, get_model, hierarchical, hierarchical_noncentered, pooled, separate
+from .models import (
+    MODELS,
+    correlated,
+    get_model,
+    hierarchical,
+    hierarchical_noncentered,
+    pooled,
+    separate,
+    uranium,
+    varying_intercept,
+    weakly_informative,
+)
 
 __version__ = "0.1.0"
 
@@ -36,6 +47,7 @@ __all__ = [
     "check_convergence",
     "convergence_summary",
     "convergence_table",
+    "correlated",
     "divergences",
     "divergences_by_county",
     "fit",
@@ -49,4 +61,7 @@ __all__ = [
     "pooled",
     "rmsd",
     "separate",
+    "uranium",
+    "varying_intercept",
+    "weakly_informative",
 ]

@@ -10,9 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 from numpyro import handlers
 
+from .data import RadonData
 from .models import get_model
 
-__all__ = ["RMSD", "expected_log_radon", "rmsd"]
+__all__ = ["RMSD", "expected_log_radon", "prior_predictive", "rmsd"]
 
 
 def expected_log_radon(idata: az.InferenceData) -> np.ndarray:
@@ -27,12 +28,14 @@ def expected_log_radon(idata: az.InferenceData) -> np.ndarray:
     ndarray of float, shape (chains * draws, n_houses)
         In log pCi/L.
     """
-    model = get_model(idata.posterior.attrs["model"]).function
+    spec = get_model(idata.posterior.attrs["model"])
+    model = spec.function
     inputs = {
         "county": jnp.asarray(idata.constant_data["county"].values),
         "floor": jnp.asarray(idata.constant_data["floor"].values),
         "n_counties": int(idata.posterior.attrs["n_counties"]),
         "log_radon": None,
+        **{name: jnp.asarray(idata.constant_data[name].values) for name in spec.county_inputs},
     }
     posterior = idata.posterior
     draws = {
@@ -93,3 +96,29 @@ def rmsd(idata: az.InferenceData) -> RMSD:
     of_mean = float(np.sqrt(np.mean((observed - expected.mean(axis=0)) ** 2)))
     draws = np.sqrt(np.mean((observed[None, :] - expected) ** 2, axis=1))
     return RMSD(of_mean=of_mean, draws=draws)
+
+
+def prior_predictive(
+    model: str, data: RadonData, draws: int = 1000, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Draws of every site of ``model`` before seeing any radon reading.
+
+    The houses' counties and floors (and any county inputs) come from
+    ``data``; its readings are not used.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Each site, shape (draws, ...); ``log_radon`` has shape
+        (draws, n_houses), log pCi/L.
+    """
+    from numpyro.infer import Predictive
+
+    from .inference import model_inputs
+
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    spec = get_model(model)
+    inputs = model_inputs(data, observed=False, spec=spec)
+    simulate = Predictive(spec.function, num_samples=draws)
+    return {k: np.asarray(v) for k, v in simulate(jax.random.PRNGKey(seed), **inputs).items()}

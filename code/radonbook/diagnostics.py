@@ -24,9 +24,14 @@ class ConvergenceError(RuntimeError):
     """A fit that should have converged did not; the message lists what failed."""
 
 
+SAMPLER_COORDINATES = ("_decentered", "_cholesky")
+"""Name endings of sites that only serve the sampler (standardised effects, a
+Cholesky factor with constant entries); the text's parameters are derived from them."""
+
+
 def parameter_names(idata: az.InferenceData) -> list[str]:
-    """Posterior variables that are parameters of the text (no ``*_decentered``)."""
-    return [name for name in idata.posterior.data_vars if not name.endswith("_decentered")]
+    """Posterior variables that are parameters of the text (see :data:`SAMPLER_COORDINATES`)."""
+    return [name for name in idata.posterior.data_vars if not name.endswith(SAMPLER_COORDINATES)]
 
 
 def convergence_summary(

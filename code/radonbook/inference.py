@@ -10,10 +10,12 @@ a Python loop of 85 MCMC runs.  Every fit is stored in the fit cache
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -23,9 +25,11 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 from jax import lax, random
+from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer import MCMC, NUTS, Predictive, log_likelihood
 from numpyro.infer.hmc import hmc
+from numpyro.infer.reparam import LocScaleReparam
 from numpyro.infer.util import constrain_fn, potential_energy
 from numpyro.primitives import Messenger
 
@@ -33,10 +37,7 @@ from .cache import FitCache, fit_key
 from .data import RadonData
 from .models import ModelSpec, get_model
 
-__all__ = ["fit", "model_inputs"]
-
-TARGET_ACCEPT = 0.8
-"""NUTS target acceptance probability during adaptation (NumPyro's default)."""
+__all__ = ["fit", "fit_batch", "model_inputs"]
 
 _STATS = {
     "diverging": "diverging",
@@ -48,19 +49,34 @@ _STATS = {
 """NumPyro's per-draw sampler fields and their ArviZ names."""
 
 
-def model_inputs(data: RadonData, observed: bool = True) -> dict[str, Any]:
-    """The keyword arguments every model takes, from ``data``.
+def model_inputs(
+    data: RadonData, observed: bool = True, spec: ModelSpec | None = None
+) -> dict[str, Any]:
+    """The keyword arguments a model takes, from ``data``.
 
     Returns ``county`` and ``floor`` (int32, shape (n_houses,)),
     ``n_counties``, and ``log_radon`` (float32, shape (n_houses,)) or None
-    when ``observed`` is False.
+    when ``observed`` is False; plus, for a ``spec`` with
+    :attr:`~radonbook.models.ModelSpec.county_inputs`, each of those arrays
+    (float32, shape (n_counties,)).  A county input that is unknown for some
+    county (no house there) is a ``ValueError`` naming the counties.
     """
-    return {
+    inputs = {
         "county": jnp.asarray(data.county, dtype=jnp.int32),
         "floor": jnp.asarray(data.floor, dtype=jnp.int32),
         "n_counties": data.n_counties,
         "log_radon": jnp.asarray(data.log_radon, dtype=jnp.float32) if observed else None,
     }
+    for name in spec.county_inputs if spec is not None else ():
+        values = np.asarray(getattr(data, f"county_{name}"), dtype=float)
+        missing = [data.county_names[i] for i in np.flatnonzero(~np.isfinite(values))]
+        if missing:
+            raise ValueError(
+                f"model {spec.name!r} needs {name} for every county; "
+                f"unknown for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
+            )
+        inputs[name] = jnp.asarray(values, dtype=jnp.float32)
+    return inputs
 
 
 def fit(
@@ -112,7 +128,7 @@ def fit(
         "warmup": int(warmup),
         "draws": int(draws),
         "seed": int(seed),
-        "target_accept": TARGET_ACCEPT,
+        "target_accept": spec.target_accept,
     }
     store = FitCache() if cache is True else (cache or None)
     if store is not None:
@@ -126,11 +142,214 @@ def fit(
     return idata
 
 
+def fit_batch(
+    model: str,
+    data: RadonData,
+    *,
+    keep: np.ndarray | None = None,
+    fixed: dict[str, np.ndarray] | None = None,
+    noncentered: tuple[str, ...] = (),
+    chains: int = 2,
+    warmup: int = 500,
+    draws: int = 500,
+    seed: int = 0,
+    cache: bool | FitCache = True,
+    progress: bool = False,
+) -> az.InferenceData:
+    """Many fits of one model at once, each with its own NUTS adaptation.
+
+    Fit ``m`` (a *member* of the batch) conditions on the houses where
+    ``keep[m]`` is True (the others are held out: their likelihood is
+    masked), with each site named in ``fixed`` set to ``fixed[name][m]``
+    instead of sampled.  All (member, chain) runs form one vectorised
+    program, as in the separate regressions.  Used for cross-validation
+    (one member per fold) and for the pooling dial (one member per fixed
+    ``sigma_alpha``).
+
+    Parameters
+    ----------
+    model : str
+        A name in :data:`~radonbook.models.MODELS`, except ``separate``
+        (whose counties are sampled one by one, see
+        :func:`radonbook.crossval.held_out`).
+    data : RadonData
+    keep : ndarray of bool, shape (members, n_houses), optional
+        Default: one member that keeps every house (unless ``fixed`` sets the count).
+    fixed : dict of str to ndarray of shape (members,), optional
+        Scalar sites to hold fixed, e.g. ``{"sigma_alpha": grid}``.
+    noncentered : tuple of str
+        Location-scale sites to sample non-centered (``LocScaleReparam``);
+        with a scale held fixed, which coordinates suit the sampler depends on it.
+    chains, warmup, draws, seed, cache, progress
+        As for :func:`fit`.
+
+    Returns
+    -------
+    arviz.InferenceData
+        ``posterior`` with dims (chain, draw, member, ...), ``sample_stats``
+        with ``diverging`` (chain, draw, member), ``constant_data`` with
+        ``county``, ``floor``, ``keep`` (member, house), any county inputs,
+        and each fixed site as ``fixed_<name>`` (member).
+    """
+    spec = get_model(model)
+    if spec.name == "separate":
+        raise ValueError("fit_batch does not sample 'separate'; see radonbook.crossval.held_out")
+    fixed = {name: np.asarray(values, np.float32) for name, values in (fixed or {}).items()}
+    sizes = {len(values) for values in fixed.values()}
+    if keep is None:
+        members = sizes.pop() if len(sizes) == 1 else 1
+        keep = np.ones((members, data.n_houses), bool)
+    keep = np.asarray(keep, bool)
+    if keep.ndim != 2 or keep.shape[1] != data.n_houses:
+        raise ValueError(f"keep must have shape (members, {data.n_houses}), got {keep.shape}")
+    if sizes - {keep.shape[0]}:
+        raise ValueError(f"every fixed array needs {keep.shape[0]} values (one per member)")
+    settings = {
+        "chains": int(chains),
+        "warmup": int(warmup),
+        "draws": int(draws),
+        "seed": int(seed),
+        "target_accept": spec.target_accept,
+        "keep": hashlib.sha256(np.packbits(keep).tobytes()).hexdigest(),
+        "keep_shape": list(keep.shape),
+        "fixed": {name: values.tolist() for name, values in sorted(fixed.items())},
+        "noncentered": sorted(noncentered),
+    }
+    store = FitCache() if cache is True else (cache or None)
+    if store is not None:
+        key = fit_key(f"{spec.name}/batch", data.sha256, settings)
+        stored = store.load(key)
+        if stored is not None:
+            return stored
+    start = time.perf_counter()
+    if noncentered:
+        config = {name: LocScaleReparam(centered=0) for name in noncentered}
+        spec = replace(spec, function=handlers.reparam(spec.function, config=config))
+    samples, diverging = _sample_batch(spec, data, keep, fixed, settings, progress)
+    seconds = time.perf_counter() - start
+    dims = {name: ["member", *site_dims] for name, site_dims in _site_dims(spec, data).items()}
+    inputs = model_inputs(data, spec=spec)
+    idata = az.from_dict(
+        posterior=samples,
+        sample_stats={"diverging": diverging},
+        constant_data={
+            "county": data.county,
+            "floor": data.floor,
+            "keep": keep,
+            **{name: np.asarray(inputs[name]) for name in spec.county_inputs},
+            **{f"fixed_{name}": values for name, values in fixed.items()},
+        },
+        coords={
+            "county": list(data.county_names),
+            "house": np.arange(data.n_houses),
+            "member": np.arange(keep.shape[0]),
+        },
+        dims={
+            **dims,
+            "diverging": ["member"],
+            "county": ["house"],
+            "floor": ["house"],
+            "keep": ["member", "house"],
+            **{name: ["county"] for name in spec.county_inputs},
+            **{f"fixed_{name}": ["member"] for name in fixed},
+        },
+    )
+    idata.posterior.attrs.update(
+        {"model": spec.name, "n_counties": data.n_counties, "sampling_time": seconds}
+    )
+    if store is not None:
+        store.save(key, idata, {"model": f"{spec.name}/batch", "data": data.sha256, **settings})
+    return idata
+
+
+def _sample_batch(
+    spec: ModelSpec,
+    data: RadonData,
+    keep: np.ndarray,
+    fixed: dict[str, np.ndarray],
+    settings: dict[str, Any],
+    progress: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Samples (chains, draws, members, ...) and divergences (chains, draws, members)."""
+    chains, draws = settings["chains"], settings["draws"]
+    inputs = model_inputs(data, spec=spec)
+    members = keep.shape[0]
+
+    def member_model(keep_row, fixed_values):
+        return handlers.condition(_MaskObserved(spec.function, keep_row), data=fixed_values)
+
+    def potential_fn_gen(keep_row, fixed_values):
+        model = member_model(keep_row, fixed_values)
+        return lambda params: potential_energy(model, (), inputs, params)
+
+    first = {name: values[0] for name, values in fixed.items()}
+    shapes = _unconstrained_shapes(member_model(keep[0], first), inputs)
+    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_fn_gen, algo="NUTS")
+
+    def init_one(rng_key, keep_row, fixed_values):
+        init_key, run_key = random.split(rng_key)
+        keys = random.split(init_key, len(shapes))
+        params = {
+            name: random.uniform(k, shape, minval=-2.0, maxval=2.0)
+            for k, (name, shape) in zip(keys, shapes.items(), strict=True)
+        }
+        return init_kernel(
+            params,
+            settings["warmup"],
+            target_accept_prob=settings["target_accept"],
+            model_args=(keep_row, fixed_values),
+            rng_key=run_key,
+        )
+
+    def step(state, args):
+        return sample_kernel(state, model_args=args)
+
+    n_runs = members * chains
+    devices = min(jax.local_device_count(), n_runs)
+    per_device = math.ceil(n_runs / devices)
+    run_member = np.resize(np.repeat(np.arange(members), chains), devices * per_device)
+
+    def batched(array):
+        return jnp.asarray(array[run_member].reshape(devices, per_device, *array.shape[1:]))
+
+    batch_data = (batched(keep), {name: batched(values) for name, values in fixed.items()})
+    key = random.PRNGKey(settings["seed"])
+    run_keys = random.split(key, devices * per_device).reshape(devices, per_device, -1)
+    z, fields = _run_chunked(
+        init_one, step, run_keys, batch_data, settings, progress, f"{spec.name} x {members}"
+    )
+
+    def by_member(array):
+        """(devices, per_device, draws, ...) -> (members, chains, draws, ...)."""
+        flat = array.reshape(devices * per_device, draws, *array.shape[3:])[:n_runs]
+        return flat.reshape(members, chains, draws, *array.shape[3:])
+
+    def constrain(params, keep_row, fixed_values):
+        model = member_model(keep_row, fixed_values)
+        return constrain_fn(model, (), inputs, params, return_deterministic=True)
+
+    per_draw = jax.vmap(constrain, in_axes=(0, None, None))
+    per_member = jax.jit(jax.vmap(per_draw))
+    unconstrained = {
+        k: by_member(v).reshape(members, chains * draws, *v.shape[3:]) for k, v in z.items()
+    }
+    constrained = per_member(
+        unconstrained, jnp.asarray(keep), {k: jnp.asarray(v) for k, v in fixed.items()}
+    )
+    samples = {
+        name: np.moveaxis(np.asarray(v).reshape(members, chains, draws, *v.shape[2:]), 0, 2)
+        for name, v in constrained.items()
+        if name not in fixed
+    }
+    diverging = np.moveaxis(by_member(fields["diverging"]), 0, 2)
+    return samples, diverging
+
+
 def _fit_afresh(
     spec: ModelSpec, data: RadonData, settings: dict[str, Any], progress: bool
 ) -> az.InferenceData:
     sample_key, predict_key = random.split(random.PRNGKey(settings["seed"]))
-    inputs = model_inputs(data)
+    inputs = model_inputs(data, spec=spec)
     start = time.perf_counter()
     if spec.name == "separate":
         samples, stats = _sample_separate(data, settings, sample_key, progress)
@@ -190,16 +409,25 @@ class _MaskObserved(Messenger):
             msg["fn"] = msg["fn"].mask(self.mask)
 
 
-def pad_by_county(data: RadonData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pad_by_county(
+    data: RadonData, keep: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each county's houses in one row, padded to the largest county.
+
+    Parameters
+    ----------
+    data : RadonData
+    keep : ndarray of bool, shape (n_houses,), optional
+        Houses to condition on; the others are masked like padding (held out).
 
     Returns
     -------
     floor : ndarray of int32, shape (n_counties, max_houses)
     log_radon : ndarray of float32, shape (n_counties, max_houses)
     mask : ndarray of bool, shape (n_counties, max_houses)
-        True for real houses, False for padding.
+        True for kept houses, False for padding and held-out houses.
     """
+    keep = np.ones(data.n_houses, bool) if keep is None else np.asarray(keep, bool)
     counts = data.houses_per_county
     width = max(int(counts.max(initial=0)), 1)
     floor = np.zeros((data.n_counties, width), np.int32)
@@ -209,7 +437,7 @@ def pad_by_county(data: RadonData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = np.flatnonzero(data.county == county)
         floor[county, : rows.size] = data.floor[rows]
         log_radon[county, : rows.size] = data.log_radon[rows]
-        mask[county, : rows.size] = True
+        mask[county, : rows.size] = keep[rows]
     return floor, log_radon, mask
 
 
@@ -218,19 +446,36 @@ def _sample_separate(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Sample the separate regressions: one NUTS run per (county, chain), all at once.
 
-    Each county's posterior depends on its own houses only, so each county is
-    sampled on its own: the ``separate`` model with one county, its houses
-    padded to a common width and the padding masked out.  The runs are
+    Returns samples and stats shaped (chains, draws, n_counties).
+    """
+    floor, log_radon, mask = pad_by_county(data)
+    return _sample_county_rows(data, floor, log_radon, mask, settings, key, progress)
+
+
+def _sample_county_rows(
+    data: RadonData,
+    floor: np.ndarray,
+    log_radon: np.ndarray,
+    mask: np.ndarray,
+    settings: dict[str, Any],
+    key: jax.Array,
+    progress: bool,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sample the ``separate`` model on each row of padded county data, independently.
+
+    Each county's posterior depends on its own houses only, so each row
+    (one county's houses, padded to a common width, padding and held-out
+    houses masked, shape (n_rows, width)) is sampled on its own: the
+    ``separate`` model with one county.  The (row, chain) runs are
     ``vmap``-ed, and split across the CPU devices with ``pmap``; warmup and
     sampling advance in chunks, so a progress bar can follow.
 
-    Returns samples and stats shaped (chains, draws, n_counties).
+    Returns samples and stats shaped (chains, draws, n_rows).
     """
     from .models import separate
 
     chains, warmup, draws = settings["chains"], settings["warmup"], settings["draws"]
-    floor, log_radon, mask = pad_by_county(data)
-    width = floor.shape[1]
+    n_rows, width = floor.shape
     one_county = np.zeros(width, np.int32)
 
     def county_model(floor, log_radon, mask):
@@ -263,65 +508,46 @@ def _sample_separate(
             rng_key=run_key,
         )
 
-    def run_chunk(state, floor, log_radon, mask, length):
-        """Advance one run ``length`` iterations, recording each (one compile for both phases)."""
+    def step(state, args):
+        return sample_kernel(state, model_args=args)
 
-        def step(state, _):
-            state = sample_kernel(state, model_args=(floor, log_radon, mask))
-            fields = {
-                "diverging": state.diverging,
-                "num_steps": state.num_steps,
-                "accept_prob": state.accept_prob,
-                "energy": state.energy,
-                "adapt_state.step_size": state.adapt_state.step_size,
-            }
-            return state, (state.z, fields)
-
-        return lax.scan(step, state, None, length=length)
-
-    # Batch = (county, chain) pairs, padded to a multiple of the device count.
-    n_runs = data.n_counties * chains
+    # Batch = (row, chain) pairs, padded to a multiple of the device count.
+    n_runs = n_rows * chains
     devices = min(jax.local_device_count(), n_runs)
     per_device = math.ceil(n_runs / devices)
-    # Counties are ordered by size, so runs with similar trajectory lengths share a
+    # Rows are ordered by size, so runs with similar trajectory lengths share a
     # device: a vmapped NUTS step costs as much as the longest trajectory in its batch.
-    by_size = np.argsort(data.houses_per_county, kind="stable")
-    run_county = np.resize(np.repeat(by_size, chains), devices * per_device)
+    by_size = np.argsort(mask.sum(axis=1), kind="stable")
+    run_row = np.resize(np.repeat(by_size, chains), devices * per_device)
 
     def batched(array):
-        return jnp.asarray(array[run_county].reshape(devices, per_device, *array.shape[1:]))
+        return jnp.asarray(array[run_row].reshape(devices, per_device, *array.shape[1:]))
 
     batch_data = (batched(floor), batched(log_radon), batched(mask))
     run_keys = random.split(key, devices * per_device).reshape(devices, per_device, -1)
-    # The same chunks run whether or not a bar is shown: XLA's floating-point
-    # results depend on the loop length compiled, and draws must not depend on it.
-    state = jax.pmap(jax.vmap(init_one))(run_keys, *batch_data)
-    compiled: dict[int, Callable[..., Any]] = {}
-    draws_kept: list[Any] = []
-    bar = _progress_bar(warmup + draws, progress, "separate regressions")
-    for keep, total in ((False, warmup), (True, draws)):
-        for length in _chunks(total, warmup, draws):
-            if length not in compiled:
-                compiled[length] = jax.pmap(jax.vmap(partial(run_chunk, length=length)))
-            state, recorded = compiled[length](state, *batch_data)
-            if keep:
-                draws_kept.append(jax.device_get(recorded))
-            bar(length)
-    bar(None)
-
-    z = {k: np.concatenate([chunk[0][k] for chunk in draws_kept], axis=2) for k in shapes}
-    fields = {k: np.concatenate([chunk[1][k] for chunk in draws_kept], axis=2) for k in _STATS}
+    z, fields = _run_chunked(
+        init_one, step, run_keys, batch_data, settings, progress, "separate regressions"
+    )
 
     def by_chain(array):
-        """(devices, per_device, draws, ...) -> (chains, draws, n_counties)."""
+        """(devices, per_device, draws, ...) -> (chains, draws, n_rows)."""
         flat = array.reshape(devices * per_device, draws, -1)[:n_runs]
-        in_size_order = flat.reshape(data.n_counties, chains, draws)
+        in_size_order = flat.reshape(n_rows, chains, draws)
         return in_size_order[np.argsort(by_size)].transpose(1, 2, 0)
 
     constrain = jax.jit(
         jax.vmap(
             lambda params: constrain_fn(
-                separate, (), model_inputs(data), params, return_deterministic=True
+                separate,
+                (),
+                {
+                    "county": one_county,
+                    "floor": floor[0],
+                    "n_counties": n_rows,
+                    "log_radon": log_radon[0],
+                },
+                params,
+                return_deterministic=True,
             )
         )
     )
@@ -331,6 +557,60 @@ def _sample_separate(
     }
     stats = {_STATS[k]: by_chain(v) for k, v in fields.items()}
     return samples, stats
+
+
+def _run_chunked(
+    init_one: Callable[..., Any],
+    step: Callable[..., Any],
+    run_keys: jax.Array,
+    batch_data: tuple[jax.Array, ...],
+    settings: dict[str, Any],
+    progress: bool,
+    label: str,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Run NUTS for a (devices, per_device) batch of runs; record the kept draws.
+
+    ``init_one(key, *data)`` makes one run's state and ``step(state, data)``
+    advances it one iteration; both are ``vmap``-ed over runs and ``pmap``-ed
+    over devices.  Returns the unconstrained draws and the sampler fields of
+    :data:`_STATS`, each shaped (devices, per_device, draws, ...).
+    """
+    warmup, draws = settings["warmup"], settings["draws"]
+
+    def run_chunk(state, *args, length):
+        """Advance one run ``length`` iterations, recording each (one compile for both phases)."""
+
+        def one(state, _):
+            state = step(state, args)
+            fields = {
+                "diverging": state.diverging,
+                "num_steps": state.num_steps,
+                "accept_prob": state.accept_prob,
+                "energy": state.energy,
+                "adapt_state.step_size": state.adapt_state.step_size,
+            }
+            return state, (state.z, fields)
+
+        return lax.scan(one, state, None, length=length)
+
+    # The same chunks run whether or not a bar is shown: XLA's floating-point
+    # results depend on the loop length compiled, and draws must not depend on it.
+    state = jax.pmap(jax.vmap(init_one))(run_keys, *batch_data)
+    compiled: dict[int, Callable[..., Any]] = {}
+    kept: list[Any] = []
+    bar = _progress_bar(warmup + draws, progress, label)
+    for keep, total in ((False, warmup), (True, draws)):
+        for length in _chunks(total, warmup, draws):
+            if length not in compiled:
+                compiled[length] = jax.pmap(jax.vmap(partial(run_chunk, length=length)))
+            state, recorded = compiled[length](state, *batch_data)
+            if keep:
+                kept.append(jax.device_get(recorded))
+            bar(length)
+    bar(None)
+    z = {k: np.concatenate([chunk[0][k] for chunk in kept], axis=2) for k in kept[0][0]}
+    fields = {k: np.concatenate([chunk[1][k] for chunk in kept], axis=2) for k in _STATS}
+    return z, fields
 
 
 def _unconstrained_shapes(
@@ -384,7 +664,7 @@ def _progress_bar(total: int, show: bool, label: str) -> Callable[[int | None], 
 
 def _site_dims(spec: ModelSpec, data: RadonData) -> dict[str, list[str]]:
     """Dimension names of every site, from the plates the model puts it in."""
-    inputs = model_inputs(data)
+    inputs = model_inputs(data, spec=spec)
     traces = []
 
     def record() -> None:  # traced abstractly by eval_shape: nothing is computed
@@ -415,8 +695,8 @@ def _to_inference_data(
 ) -> az.InferenceData:
     chains, draws = next(iter(samples.values())).shape[:2]
     flat = {k: jnp.asarray(v.reshape(chains * draws, *v.shape[2:])) for k, v in samples.items()}
-    observed = model_inputs(data)
-    unobserved = model_inputs(data, observed=False)
+    observed = model_inputs(data, spec=spec)
+    unobserved = model_inputs(data, observed=False, spec=spec)
 
     @jax.jit
     def pointwise(flat: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -438,7 +718,17 @@ def _to_inference_data(
         log_likelihood={"log_radon": by_chain(loglik)},
         sample_stats=stats,
         observed_data={"log_radon": data.log_radon},
-        constant_data={"county": data.county, "floor": data.floor},
+        constant_data={
+            "county": data.county,
+            "floor": data.floor,
+            **{name: np.asarray(observed[name]) for name in spec.county_inputs},
+        },
         coords={"county": list(data.county_names), "house": np.arange(data.n_houses)},
-        dims={**dims, **stat_dims, "county": ["house"], "floor": ["house"]},
+        dims={
+            **dims,
+            **stat_dims,
+            "county": ["house"],
+            "floor": ["house"],
+            **{name: ["county"] for name in spec.county_inputs},
+        },
     )

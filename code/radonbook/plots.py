@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import arviz as az
 import numpy as np
+from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
 from .checks import RMSD
@@ -21,9 +22,15 @@ from .data import RadonData
 __all__ = [
     "MODEL_COLOURS",
     "OKABE_ITO",
+    "plot_correlation",
     "plot_county_data",
+    "plot_dial",
     "plot_funnel",
+    "plot_heldout",
     "plot_houses_per_county",
+    "plot_intercepts_vs_uranium",
+    "plot_predictions",
+    "plot_prior_predictive",
     "plot_regression_lines",
     "plot_rmsd",
     "plot_shrinkage",
@@ -309,4 +316,225 @@ def plot_funnel(
         ax.set_xlabel(label)
         ax.legend(loc="lower right", fontsize="small")
     axes[0].set_ylabel(r"$\log \sigma_\beta$")
+    return fig
+
+
+def plot_prior_predictive(
+    simulated: Mapping[str, np.ndarray], observed: np.ndarray, limit: float = 15.0
+) -> Figure:
+    """Cumulative distribution of simulated log radon under each set of priors.
+
+    ``simulated`` maps a label to draws of log radon (any shape, log pCi/L),
+    simulated before seeing data; the range of ``observed`` is shaded.  The x
+    axis is cut at +/- ``limit``; the share of draws beyond it is in the legend.
+    """
+    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.axvspan(observed.min(), observed.max(), color="0.88", label="range of the survey")
+    colours = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"]]
+    for (label, draws), colour in zip(simulated.items(), colours, strict=False):
+        values = np.sort(np.asarray(draws).ravel())
+        beyond = np.mean(np.abs(values) > limit)
+        share = np.arange(1, values.size + 1) / values.size
+        ax.plot(
+            values, share, color=colour, lw=1.8, label=f"{label} ({beyond:.0%} beyond ±{limit:g})"
+        )
+    ax.set_xlim(-limit, limit)
+    ax.set_xlabel("simulated log radon (log pCi/L)")
+    ax.set_ylabel("share of simulated houses below")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def plot_intercepts_vs_uranium(
+    data: RadonData, without: az.InferenceData, with_uranium: az.InferenceData
+) -> Figure:
+    """County intercepts against county log uranium, without and with uranium as predictor.
+
+    Points are posterior means with +/- 1 posterior sd; the line is the
+    uranium model's ``mu_alpha + gamma * u``.
+    """
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    uranium = data.county_log_uranium
+    for idata, label, colour, shift in (
+        (without, "varying intercepts", OKABE_ITO["blue"], -0.004),
+        (with_uranium, "with uranium", OKABE_ITO["vermillion"], 0.004),
+    ):
+        alpha = idata.posterior["alpha"]
+        mean = alpha.mean(("chain", "draw")).values
+        sd = alpha.std(("chain", "draw")).values
+        ax.errorbar(
+            uranium + shift,
+            mean,
+            yerr=sd,
+            fmt="o",
+            ms=3.5,
+            lw=0.8,
+            color=colour,
+            alpha=0.8,
+            label=label,
+        )
+    grid = np.linspace(np.nanmin(uranium), np.nanmax(uranium), 50)
+    mu = with_uranium.posterior["mu_alpha"].values.reshape(-1, 1)
+    gamma = with_uranium.posterior["gamma"].values.reshape(-1, 1)
+    line = mu + gamma * grid
+    ax.plot(
+        grid, line.mean(axis=0), color=OKABE_ITO["black"], lw=1.5, label=r"$\mu_\alpha + \gamma u$"
+    )
+    ax.fill_between(grid, *np.quantile(line, [0.05, 0.95], axis=0), color="0.8", alpha=0.6)
+    ax.set_xlabel("county soil uranium $u_c$ (log ppm)")
+    ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def plot_correlation(idata: az.InferenceData, concentration: float = 2.0) -> Figure:
+    """Posterior of the intercept-slope correlation ``rho`` beside its LKJ prior,
+    and the county intercepts against slopes (posterior means)."""
+    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    rho = idata.posterior["rho"].values.ravel()
+    left.hist(
+        rho,
+        bins=40,
+        range=(-1, 1),
+        density=True,
+        color=OKABE_ITO["blue"],
+        alpha=0.8,
+        label="posterior",
+    )
+    grid = np.linspace(-1, 1, 201)
+    # LKJ(eta) on a 2x2 correlation: (1 - rho^2)^(eta - 1), normalised on (-1, 1).
+    prior = (1 - grid**2) ** (concentration - 1)
+    left.plot(
+        grid,
+        prior / np.trapezoid(prior, grid),
+        color=OKABE_ITO["black"],
+        ls="--",
+        label=f"LKJ({concentration:g}) prior",
+    )
+    left.set_xlabel(r"correlation $\rho$ of intercepts and slopes")
+    left.set_ylabel("density")
+    left.legend(loc="upper left", fontsize="small")
+    alpha = idata.posterior["alpha"].mean(("chain", "draw")).values
+    beta = idata.posterior["beta"].mean(("chain", "draw")).values
+    right.scatter(alpha, beta, s=14, color=OKABE_ITO["vermillion"], alpha=0.8)
+    right.set_xlabel(r"county intercept $\alpha_c$ (log pCi/L)")
+    right.set_ylabel(r"county floor effect $\beta_c$")
+    return fig
+
+
+def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) -> Figure:
+    """Predictive intervals of radon for new houses, with the action level.
+
+    ``predictions`` maps a label to draws of log radon (log pCi/L).  Each
+    row shows the 50 % (thick) and 90 % (thin) central intervals and the
+    median, on a log axis in pCi/L, and the probability of exceeding ``level``.
+    """
+    fig = Figure(figsize=(6.5, 0.6 + 0.55 * len(predictions)), layout="constrained")
+    ax = fig.subplots()
+    labels = list(predictions)
+    for row, label in enumerate(labels):
+        radon = np.exp(np.asarray(predictions[label]))
+        q05, q25, q50, q75, q95 = np.quantile(radon, [0.05, 0.25, 0.5, 0.75, 0.95])
+        y = len(labels) - 1 - row
+        ax.plot([q05, q95], [y, y], color=OKABE_ITO["blue"], lw=1.2)
+        ax.plot([q25, q75], [y, y], color=OKABE_ITO["blue"], lw=5, solid_capstyle="butt")
+        ax.plot(q50, y, "o", color="white", mec=OKABE_ITO["blue"], ms=6)
+        ax.annotate(
+            f"P(> {level:g}) = {np.mean(radon > level):.0%}",
+            (q95, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
+    ax.axvline(level, color=OKABE_ITO["vermillion"], ls="--", lw=1.2)
+    ax.text(
+        level,
+        len(labels) - 0.45,
+        f" EPA action level, {level:g} pCi/L",
+        color=OKABE_ITO["vermillion"],
+        fontsize="small",
+        va="bottom",
+    )
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(labels)), labels[::-1])
+    ax.set_ylim(-0.6, len(labels) - 0.1)
+    ax.set_xlabel("radon (pCi/L, log scale)")
+    ax.margins(x=0.25)
+    return fig
+
+
+def plot_dial(
+    data: RadonData,
+    sigma_alpha: np.ndarray,
+    fitted: np.ndarray,
+    textbook: np.ndarray,
+    estimate: float,
+) -> Figure:
+    """Every county's intercept as ``sigma_alpha`` runs from complete to no pooling.
+
+    ``fitted`` and ``textbook`` have shape (grid, n_counties): posterior means
+    with ``sigma_alpha`` fixed, and the precision-weighted average.  Lines
+    are coloured by the county's number of houses; ``estimate`` (the fitted
+    ``sigma_alpha``) is marked.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import LogNorm
+
+    fig = Figure(figsize=(6.5, 4.6), layout="constrained")
+    ax = fig.subplots()
+    counts = data.houses_per_county
+    norm = LogNorm(vmin=1, vmax=counts.max())
+    cmap = colormaps["viridis"]
+    for county in np.argsort(-counts):
+        ax.plot(
+            sigma_alpha, fitted[:, county], color=cmap(norm(counts[county])), lw=1.1, alpha=0.85
+        )
+    ax.plot(sigma_alpha, textbook, color=OKABE_ITO["black"], ls=":", lw=0.7)
+    ax.plot([], [], color=OKABE_ITO["black"], ls=":", lw=0.7, label="precision-weighted average")
+    ax.axvline(
+        estimate,
+        color=OKABE_ITO["vermillion"],
+        ls="--",
+        lw=1.2,
+        label=rf"fitted $\sigma_\alpha$ = {estimate:.2f}",
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$\sigma_\alpha$, held fixed (log pCi/L; log scale)")
+    ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
+    ax.annotate("complete pooling", (0.01, 0.02), xycoords="axes fraction", fontsize="small")
+    ax.annotate("no pooling", (0.99, 0.02), xycoords="axes fraction", ha="right", fontsize="small")
+    colorbar = fig.colorbar(
+        ScalarMappable(norm, cmap),
+        ax=ax,
+    )
+    colorbar.set_label("houses in the county")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def plot_heldout(table: Mapping[str, Mapping[str, float]]) -> Figure:
+    """RMSD of each model under each way of measuring it (grouped bars).
+
+    ``table`` maps a measure (e.g. "in sample", "5-fold") to a mapping from
+    model name to RMSD in log pCi/L.
+    """
+    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    measures = list(table)
+    models = list(next(iter(table.values())))
+    width = 0.8 / len(models)
+    for i, model in enumerate(models):
+        values = [table[m][model] for m in measures]
+        x = np.arange(len(measures)) + (i - (len(models) - 1) / 2) * width
+        bars = ax.bar(x, values, width, color=MODEL_COLOURS.get(model, "0.5"), label=model)
+        ax.bar_label(bars, fmt="%.2f", fontsize="x-small", padding=1)
+    ax.set_xticks(range(len(measures)), measures)
+    ax.set_xlabel("how the error is measured")
+    ax.set_ylabel("RMSD (log pCi/L)")
+    ax.legend(loc="upper left", fontsize="small", ncols=len(models))
+    ax.margins(y=0.15)
     return fig

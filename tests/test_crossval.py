@@ -1,0 +1,91 @@
+"""Held-out predictions: the folds, their validation, and what refits predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import radonbook as rb
+from radonbook.crossval import county_folds, held_out, kfold
+
+
+def test_kfold_holds_out_every_house_once_in_balanced_folds(radon: rb.RadonData) -> None:
+    keep = kfold(radon, folds=5, seed=2)
+    assert keep.shape == (5, radon.n_houses)
+    np.testing.assert_array_equal((~keep).sum(axis=0), 1)
+    sizes = (~keep).sum(axis=1)
+    assert sizes.max() - sizes.min() <= 1
+    assert not np.array_equal(keep, kfold(radon, folds=5, seed=3))
+
+
+def test_county_folds_keep_counties_whole(radon: rb.RadonData) -> None:
+    for folds in (None, 5):
+        keep = county_folds(radon, folds=folds)
+        np.testing.assert_array_equal((~keep).sum(axis=0), 1)
+        for row in keep:
+            held = np.unique(radon.county[~row])
+            assert not np.isin(radon.county[row], held).any()
+    assert county_folds(radon).shape[0] == 85
+
+
+@pytest.mark.parametrize("folds", [1, 10_000])
+def test_fold_counts_out_of_range_are_refused(radon: rb.RadonData, folds: int) -> None:
+    with pytest.raises(ValueError, match="folds must be between 2"):
+        kfold(radon, folds=folds)
+    with pytest.raises(ValueError, match="folds must be between 2"):
+        county_folds(radon, folds=folds)
+
+
+def test_a_house_held_out_twice_is_refused(radon: rb.RadonData) -> None:
+    keep = kfold(radon, folds=3)
+    keep[1, np.flatnonzero(~keep[0])[0]] = False
+    with pytest.raises(ValueError, match=r"exactly one fold; house \d+ is held out by 2"):
+        held_out("pooled", radon, keep)
+
+
+def test_pooled_refits_predict_the_least_squares_line_of_the_other_houses(
+    radon: rb.RadonData,
+) -> None:
+    keep = kfold(radon, folds=2, seed=0)
+    result = held_out("pooled", radon, keep, warmup=300, draws=300, cache=False)
+    for row in keep:
+        x = np.column_stack([np.ones(row.sum()), radon.floor[row]])
+        coef, *_ = np.linalg.lstsq(x, radon.log_radon[row], rcond=None)
+        expected = coef[0] + coef[1] * radon.floor[~row]
+        np.testing.assert_allclose(result.predicted[~row], expected, atol=0.03)
+    assert result.divergences == 0 and result.max_rhat < 1.05
+    assert result.rmsd == pytest.approx(np.sqrt(np.mean((radon.log_radon - result.predicted) ** 2)))
+
+
+def test_separate_predicts_a_held_out_county_with_its_prior_line(radon: rb.RadonData) -> None:
+    keep = county_folds(radon, folds=5)
+    result = held_out("separate", radon, keep)
+    np.testing.assert_array_equal(result.predicted, 0.0)
+    assert np.isnan(result.max_rhat)
+
+
+def test_separate_refit_uses_only_the_kept_houses_of_the_county(radon: rb.RadonData) -> None:
+    """A big county keeps half its houses: its prediction is near their mean per floor."""
+    keep = kfold(radon, folds=2, seed=1)
+    result = held_out("separate", radon, keep, cache=False)
+    big = radon.county_index("HENNEPIN")
+    for row in keep:
+        held = (~row) & (radon.county == big) & (radon.floor == 0)
+        kept = row & (radon.county == big) & (radon.floor == 0)
+        assert result.predicted[held] == pytest.approx(
+            np.full(held.sum(), radon.log_radon[kept].mean()), abs=0.1
+        )
+
+
+def test_psis_loo_ranks_and_reports_pareto_k(radon: rb.RadonData, pooled_fit) -> None:
+    import warnings
+
+    from radonbook.crossval import psis_loo
+
+    other = rb.fit("pooled", radon, chains=2, warmup=300, draws=300, seed=2, cache=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Estimated shape parameter of Pareto")
+        comparison, loo = psis_loo({"a": pooled_fit, "b": other})
+    assert set(comparison.index) == {"a", "b"}
+    assert loo["a"].pareto_k.shape == (radon.n_houses,)
+    # the same model twice: no difference beyond Monte Carlo error
+    assert abs(float(comparison["elpd_diff"].iloc[1])) < 2

@@ -1,0 +1,53 @@
+"""The pooling dial: the textbook formula's limits, and fits that follow it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import radonbook as rb
+from radonbook.pooling import centering_threshold, fit_dial, precision_weighted
+
+
+def county_means(data: rb.RadonData, beta: float) -> np.ndarray:
+    adjusted = data.log_radon - beta * data.floor
+    return np.array([adjusted[data.county == c].mean() for c in range(data.n_counties)])
+
+
+def test_precision_weighted_runs_from_complete_to_no_pooling(radon: rb.RadonData) -> None:
+    at_zero = precision_weighted(radon, 1e-6, mu_alpha=1.4, beta=-0.6, eps=0.75)
+    np.testing.assert_allclose(at_zero, 1.4, atol=1e-6)
+    at_infinity = precision_weighted(radon, 1e6, mu_alpha=1.4, beta=-0.6, eps=0.75)
+    np.testing.assert_allclose(at_infinity, county_means(radon, -0.6), atol=1e-6)
+
+
+def test_precision_weighted_gives_equal_weight_at_n_equal_eps2_over_sigma2(
+    radon: rb.RadonData,
+) -> None:
+    """With n_c / eps^2 = 1 / sigma^2 the estimate is halfway between."""
+    county = radon.county_index("AITKIN")
+    n = radon.houses_per_county[county]
+    sigma = 0.75 / np.sqrt(n)
+    estimate = precision_weighted(radon, sigma, mu_alpha=1.4, beta=-0.6, eps=0.75)[county]
+    assert estimate == pytest.approx((1.4 + county_means(radon, -0.6)[county]) / 2)
+
+
+def test_threshold_is_the_standard_error_of_a_typical_county(radon: rb.RadonData) -> None:
+    expected = np.std(radon.log_radon) / np.sqrt(np.median(radon.houses_per_county))
+    assert centering_threshold(radon) == pytest.approx(expected)
+
+
+def test_dial_fits_follow_the_textbook_formula(radon: rb.RadonData) -> None:
+    dial = fit_dial(radon, np.array([0.02, 0.3, 3.0]), cache=False)
+    assert dial.alpha.shape == (3, radon.n_counties)
+    assert dial.divergences == 0 and dial.max_rhat < 1.05
+    for i, sigma in enumerate(dial.sigma_alpha):
+        textbook = precision_weighted(radon, sigma, dial.mu_alpha[i], dial.beta[i], dial.eps[i])
+        np.testing.assert_allclose(dial.alpha[i], textbook, atol=0.08)
+    # the ends of the dial: pooled, then close to each county's own mean
+    assert np.ptp(dial.alpha[0]) < 0.1
+    assert np.ptp(dial.alpha[-1]) > 1.0
+
+
+def test_dial_refuses_non_positive_values(radon: rb.RadonData) -> None:
+    with pytest.raises(ValueError, match="positive values"):
+        fit_dial(radon, np.array([0.0, 1.0]))

@@ -1,0 +1,75 @@
+"""Predictions for new houses, checked against fits whose answer is known in closed form."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pytest
+from radonbook.predict import EPA_ACTION_LEVEL, exceedance, new_house
+
+
+def constant_fit(**values) -> az.InferenceData:
+    """A posterior whose every draw has the given values (per-county ones as lists)."""
+    shape = (2, 20_000)
+    posterior = {}
+    dims = {}
+    for name, value in values.items():
+        value = np.asarray(value, float)
+        posterior[name] = np.broadcast_to(value, shape + value.shape).copy()
+        if value.ndim:
+            dims[name] = ["county"]
+    idata = az.from_dict(posterior=posterior, dims=dims, coords={"county": ["A", "B"]})
+    idata.posterior.attrs["model"] = "test"
+    return idata
+
+
+def test_a_house_in_a_known_county_scatters_by_eps_around_its_line() -> None:
+    fit = constant_fit(alpha=[1.0, 2.0], beta=[-0.5, -1.0], eps=0.4)
+    draws = new_house(fit, floor=1, county="B", seed=1)
+    assert draws.shape == (40_000,)
+    assert draws.mean() == pytest.approx(1.0, abs=0.01)
+    assert draws.std() == pytest.approx(0.4, abs=0.01)
+
+
+def test_a_new_county_adds_the_population_spread() -> None:
+    fit = constant_fit(
+        alpha=[1.0, 2.0],
+        beta=[-0.5, -1.0],
+        mu_alpha=1.5,
+        sigma_alpha=0.3,
+        mu_beta=-0.7,
+        sigma_beta=0.2,
+        eps=0.4,
+    )
+    basement = new_house(fit, floor=0)
+    first = new_house(fit, floor=1)
+    assert basement.mean() == pytest.approx(1.5, abs=0.01)
+    assert basement.std() == pytest.approx(np.hypot(0.3, 0.4), abs=0.01)
+    assert first.mean() == pytest.approx(0.8, abs=0.01)
+    assert first.std() == pytest.approx(np.sqrt(0.3**2 + 0.2**2 + 0.4**2), abs=0.01)
+
+
+def test_pooled_fit_predicts_the_same_for_any_county() -> None:
+    fit = constant_fit(alpha=1.2, beta=-0.6, eps=0.8)
+    assert new_house(fit, floor=1, seed=3).mean() == pytest.approx(0.6, abs=0.02)
+
+
+def test_models_without_a_population_cannot_predict_a_new_county() -> None:
+    separate = constant_fit(alpha=[1.0, 2.0], beta=[-0.5, -1.0], eps=[0.4, 0.5])
+    with pytest.raises(ValueError, match="cannot place a house in a new county"):
+        new_house(separate, floor=0)
+
+
+def test_bad_floor_and_unknown_county_are_refused() -> None:
+    fit = constant_fit(alpha=[1.0, 2.0], beta=[-0.5, -1.0], eps=0.4)
+    with pytest.raises(ValueError, match="floor must be 0"):
+        new_house(fit, floor=2, county="A")
+    with pytest.raises(KeyError, match="no county named 'C'"):
+        new_house(fit, floor=0, county="C")
+
+
+def test_exceedance_is_the_share_above_the_level_in_pci_per_litre() -> None:
+    draws = np.log([1.0, 3.0, 5.0, 8.0])
+    assert exceedance(draws) == 0.5
+    assert exceedance(draws, level=2.0) == 0.75
+    assert EPA_ACTION_LEVEL == 4.0
