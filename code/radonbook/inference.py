@@ -284,45 +284,15 @@ def _sample_batch(
 
     first = {name: values[0] for name, values in fixed.items()}
     shapes = _unconstrained_shapes(member_model(keep[0], first), inputs)
-    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_fn_gen, algo="NUTS")
-
-    def init_one(rng_key, keep_row, fixed_values):
-        init_key, run_key = random.split(rng_key)
-        keys = random.split(init_key, len(shapes))
-        params = {
-            name: random.uniform(k, shape, minval=-2.0, maxval=2.0)
-            for k, (name, shape) in zip(keys, shapes.items(), strict=True)
-        }
-        return init_kernel(
-            params,
-            settings["warmup"],
-            target_accept_prob=settings["target_accept"],
-            model_args=(keep_row, fixed_values),
-            rng_key=run_key,
-        )
-
-    def step(state, args):
-        return sample_kernel(state, model_args=args)
-
-    n_runs = members * chains
-    devices = min(jax.local_device_count(), n_runs)
-    per_device = math.ceil(n_runs / devices)
-    run_member = np.resize(np.repeat(np.arange(members), chains), devices * per_device)
-
-    def batched(array):
-        return jnp.asarray(array[run_member].reshape(devices, per_device, *array.shape[1:]))
-
-    batch_data = (batched(keep), {name: batched(values) for name, values in fixed.items()})
+    run_member = np.repeat(np.arange(members), chains)
+    run_args = (keep[run_member], {name: values[run_member] for name, values in fixed.items()})
     key = random.PRNGKey(settings["seed"])
-    run_keys = random.split(key, devices * per_device).reshape(devices, per_device, -1)
-    z, fields = _run_chunked(
-        init_one, step, run_keys, batch_data, settings, progress, f"{spec.name} x {members}"
-    )
+    label = f"{spec.name} x {members}"
+    z, fields = _run_nuts(potential_fn_gen, shapes, run_args, key, settings, progress, label)
 
     def by_member(array):
-        """(devices, per_device, draws, ...) -> (members, chains, draws, ...)."""
-        flat = array.reshape(devices * per_device, draws, *array.shape[3:])[:n_runs]
-        return flat.reshape(members, chains, draws, *array.shape[3:])
+        """(runs, draws, ...) -> (members, chains, draws, ...)."""
+        return array.reshape(members, chains, draws, *array.shape[2:])
 
     def constrain(params, keep_row, fixed_values):
         model = member_model(keep_row, fixed_values)
@@ -330,9 +300,7 @@ def _sample_batch(
 
     per_draw = jax.vmap(constrain, in_axes=(0, None, None))
     per_member = jax.jit(jax.vmap(per_draw))
-    unconstrained = {
-        k: by_member(v).reshape(members, chains * draws, *v.shape[3:]) for k, v in z.items()
-    }
+    unconstrained = {k: v.reshape(members, chains * draws, *v.shape[2:]) for k, v in z.items()}
     constrained = per_member(
         unconstrained, jnp.asarray(keep), {k: jnp.asarray(v) for k, v in fixed.items()}
     )
@@ -466,15 +434,14 @@ def _sample_county_rows(
     Each county's posterior depends on its own houses only, so each row
     (one county's houses, padded to a common width, padding and held-out
     houses masked, shape (n_rows, width)) is sampled on its own: the
-    ``separate`` model with one county.  The (row, chain) runs are
-    ``vmap``-ed, and split across the CPU devices with ``pmap``; warmup and
-    sampling advance in chunks, so a progress bar can follow.
+    ``separate`` model with one county, one :func:`_run_nuts` run per
+    (row, chain).
 
     Returns samples and stats shaped (chains, draws, n_rows).
     """
     from .models import separate
 
-    chains, warmup, draws = settings["chains"], settings["warmup"], settings["draws"]
+    chains, draws = settings["chains"], settings["draws"]
     n_rows, width = floor.shape
     one_county = np.zeros(width, np.int32)
 
@@ -491,48 +458,19 @@ def _sample_county_rows(
         return lambda params: potential_energy(model, (), kwargs, params)
 
     shapes = _unconstrained_shapes(*county_model(floor[0], log_radon[0], mask[0]))
-    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_fn_gen, algo="NUTS")
-
-    def init_one(rng_key, floor, log_radon, mask):
-        init_key, run_key = random.split(rng_key)
-        keys = random.split(init_key, len(shapes))
-        params = {
-            name: random.uniform(k, shape, minval=-2.0, maxval=2.0)
-            for k, (name, shape) in zip(keys, shapes.items(), strict=True)
-        }
-        return init_kernel(
-            params,
-            warmup,
-            target_accept_prob=settings["target_accept"],
-            model_args=(floor, log_radon, mask),
-            rng_key=run_key,
-        )
-
-    def step(state, args):
-        return sample_kernel(state, model_args=args)
-
-    # Batch = (row, chain) pairs, padded to a multiple of the device count.
-    n_runs = n_rows * chains
-    devices = min(jax.local_device_count(), n_runs)
-    per_device = math.ceil(n_runs / devices)
-    # Rows are ordered by size, so runs with similar trajectory lengths share a
-    # device: a vmapped NUTS step costs as much as the longest trajectory in its batch.
+    # Runs = (row, chain) pairs.  Rows are ordered by size, so runs with similar
+    # trajectory lengths share a device: a vmapped NUTS step costs as much as the
+    # longest trajectory in its batch.
     by_size = np.argsort(mask.sum(axis=1), kind="stable")
-    run_row = np.resize(np.repeat(by_size, chains), devices * per_device)
-
-    def batched(array):
-        return jnp.asarray(array[run_row].reshape(devices, per_device, *array.shape[1:]))
-
-    batch_data = (batched(floor), batched(log_radon), batched(mask))
-    run_keys = random.split(key, devices * per_device).reshape(devices, per_device, -1)
-    z, fields = _run_chunked(
-        init_one, step, run_keys, batch_data, settings, progress, "separate regressions"
+    run_row = np.repeat(by_size, chains)
+    run_args = (floor[run_row], log_radon[run_row], mask[run_row])
+    z, fields = _run_nuts(
+        potential_fn_gen, shapes, run_args, key, settings, progress, "separate regressions"
     )
 
     def by_chain(array):
-        """(devices, per_device, draws, ...) -> (chains, draws, n_rows)."""
-        flat = array.reshape(devices * per_device, draws, -1)[:n_runs]
-        in_size_order = flat.reshape(n_rows, chains, draws)
+        """(runs, draws) -> (chains, draws, n_rows)."""
+        in_size_order = array.reshape(n_rows, chains, draws)
         return in_size_order[np.argsort(by_size)].transpose(1, 2, 0)
 
     constrain = jax.jit(
@@ -559,23 +497,60 @@ def _sample_county_rows(
     return samples, stats
 
 
-def _run_chunked(
-    init_one: Callable[..., Any],
-    step: Callable[..., Any],
-    run_keys: jax.Array,
-    batch_data: tuple[jax.Array, ...],
+def _run_nuts(
+    potential_fn_gen: Callable[..., Callable[[Any], jax.Array]],
+    shapes: dict[str, tuple[int, ...]],
+    run_args: tuple[Any, ...],
+    key: jax.Array,
     settings: dict[str, Any],
     progress: bool,
     label: str,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Run NUTS for a (devices, per_device) batch of runs; record the kept draws.
+    """Independent NUTS runs, each with its own adaptation, in one vectorised program.
 
-    ``init_one(key, *data)`` makes one run's state and ``step(state, data)``
-    advances it one iteration; both are ``vmap``-ed over runs and ``pmap``-ed
-    over devices.  Returns the unconstrained draws and the sampler fields of
-    :data:`_STATS`, each shaped (devices, per_device, draws, ...).
+    Run r samples the potential ``potential_fn_gen(*args_r)``, where
+    ``args_r`` is entry r of each array (or pytree of arrays) in ``run_args``
+    (leading axis: runs).  Each starts uniformly in (-2, 2) on the
+    unconstrained latent ``shapes``, as NumPyro does.  Runs are ``vmap``-ed
+    and split across the CPU devices with ``pmap``; warmup and sampling
+    advance in chunks, so a progress bar can follow.
+
+    Returns the unconstrained draws and the sampler fields of :data:`_STATS`,
+    each shaped (runs, draws, ...).
     """
     warmup, draws = settings["warmup"], settings["draws"]
+    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_fn_gen, algo="NUTS")
+
+    def init_one(rng_key, *args):
+        init_key, run_key = random.split(rng_key)
+        keys = random.split(init_key, len(shapes))
+        params = {
+            name: random.uniform(k, shape, minval=-2.0, maxval=2.0)
+            for k, (name, shape) in zip(keys, shapes.items(), strict=True)
+        }
+        return init_kernel(
+            params,
+            warmup,
+            target_accept_prob=settings["target_accept"],
+            model_args=args,
+            rng_key=run_key,
+        )
+
+    def step(state, args):
+        return sample_kernel(state, model_args=args)
+
+    # Pad the runs to a multiple of the device count (the padding runs repeat real ones).
+    n_runs = len(jax.tree_util.tree_leaves(run_args)[0])
+    devices = min(jax.local_device_count(), n_runs)
+    per_device = math.ceil(n_runs / devices)
+    padded = np.resize(np.arange(n_runs), devices * per_device)
+    batch_data = jax.tree_util.tree_map(
+        lambda array: jnp.asarray(
+            np.asarray(array)[padded].reshape(devices, per_device, *np.shape(array)[1:])
+        ),
+        run_args,
+    )
+    run_keys = random.split(key, devices * per_device).reshape(devices, per_device, -1)
 
     def run_chunk(state, *args, length):
         """Advance one run ``length`` iterations, recording each (one compile for both phases)."""
@@ -608,8 +583,14 @@ def _run_chunked(
                 kept.append(jax.device_get(recorded))
             bar(length)
     bar(None)
-    z = {k: np.concatenate([chunk[0][k] for chunk in kept], axis=2) for k in kept[0][0]}
-    fields = {k: np.concatenate([chunk[1][k] for chunk in kept], axis=2) for k in _STATS}
+
+    def unpadded(chunks):
+        """(devices, per_device, draws, ...) chunks -> (runs, draws, ...)."""
+        joined = np.concatenate(chunks, axis=2)
+        return joined.reshape(devices * per_device, *joined.shape[2:])[:n_runs]
+
+    z = {k: unpadded([chunk[0][k] for chunk in kept]) for k in kept[0][0]}
+    fields = {k: unpadded([chunk[1][k] for chunk in kept]) for k in _STATS}
     return z, fields
 
 
