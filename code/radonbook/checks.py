@@ -9,8 +9,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from numpyro import handlers
+from numpyro.infer import Predictive
 
 from .data import RadonData
+from .inference import model_inputs
 from .models import get_model
 
 __all__ = ["RMSD", "expected_log_radon", "prior_predictive", "rmsd"]
@@ -112,10 +114,6 @@ def prior_predictive(
         Each site, shape (draws, ...); ``log_radon`` has shape
         (draws, n_houses), log pCi/L.
     """
-    from numpyro.infer import Predictive
-
-    from .inference import model_inputs
-
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
     spec = get_model(model)

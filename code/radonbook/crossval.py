@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .data import RadonData
+from .diagnostics import parameter_names
 from .inference import _sample_county_rows, fit_batch, pad_by_county
 from .models import get_model
 
@@ -147,7 +148,7 @@ def held_out(
         alpha = alpha[houses, data.county]
     if beta.ndim == 2:
         beta = beta[houses, data.county]
-    names = [n for n in fits.posterior.data_vars if not n.endswith(("_decentered", "_cholesky"))]
+    names = parameter_names(fits)
     return HeldOut(
         model=model,
         observed=data.log_radon,
