@@ -89,3 +89,27 @@ def test_psis_loo_ranks_and_reports_pareto_k(radon: rb.RadonData, pooled_fit) ->
     assert loo["a"].pareto_k.shape == (radon.n_houses,)
     # the same model twice: no difference beyond Monte Carlo error
     assert abs(float(comparison["elpd_diff"].iloc[1])) < 2
+
+
+def test_schemes_are_refitted_together_and_reported_apart(radon: rb.RadonData) -> None:
+    from radonbook.crossval import held_out_schemes
+
+    schemes = {"houses": kfold(radon, folds=2), "counties": county_folds(radon, folds=2)}
+    separate = held_out_schemes("separate", radon, schemes, cache=False)
+    assert set(separate) == {"houses", "counties"}
+    np.testing.assert_array_equal(separate["counties"].predicted, 0.0)
+    # a house is predicted by the prior line (0) only when its fold kept none of its county
+    keep = schemes["houses"]
+    for fold, row in enumerate(keep):
+        kept_counties = np.unique(radon.county[row])
+        held = ~row
+        has_data = np.isin(radon.county, kept_counties)
+        assert np.all(separate["houses"].predicted[held & has_data] != 0), fold
+        assert np.all(separate["houses"].predicted[held & ~has_data] == 0), fold
+    pooled = held_out_schemes("pooled", radon, schemes, cache=False)
+    # an unmeasured county gets the state's line: close to the other counties' mean
+    for result in pooled.values():
+        assert result.rmsd == pytest.approx(0.83, abs=0.03)
+        assert result.divergences == 0
+    with pytest.raises(ValueError, match="at least one scheme"):
+        held_out_schemes("pooled", radon, {})

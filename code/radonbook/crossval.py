@@ -12,6 +12,7 @@ vectorised program, and collects the predictions.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import arviz as az
@@ -24,7 +25,7 @@ from .diagnostics import parameter_names
 from .inference import _sample_county_rows, fit_batch, pad_by_county
 from .models import get_model
 
-__all__ = ["HeldOut", "county_folds", "held_out", "kfold", "psis_loo"]
+__all__ = ["HeldOut", "county_folds", "held_out", "held_out_schemes", "kfold", "psis_loo"]
 
 
 def kfold(data: RadonData, folds: int = 5, seed: int = 0) -> np.ndarray:
@@ -124,6 +125,71 @@ def held_out(
         Sampler settings of each refit (a prediction needs fewer draws than
         a chapter's fit).
     """
+    schemes = {"folds": keep}
+    return held_out_schemes(
+        model, data, schemes, chains=chains, warmup=warmup, draws=draws, seed=seed, cache=cache
+    )["folds"]
+
+
+def held_out_schemes(
+    model: str,
+    data: RadonData,
+    schemes: Mapping[str, np.ndarray],
+    *,
+    chains: int = 2,
+    warmup: int = 250,
+    draws: int = 250,
+    seed: int = 0,
+    cache: bool = True,
+) -> dict[str, HeldOut]:
+    """:func:`held_out` for several ways of folding at once, e.g. houses and counties.
+
+    All folds of all schemes are refitted in one vectorised program (one
+    compilation instead of one per scheme).  ``schemes`` maps a name to a
+    ``keep`` array as for :func:`held_out`; returns a :class:`HeldOut` per name.
+    """
+    keeps = {name: _checked_folds(data, keep) for name, keep in schemes.items()}
+    if not keeps:
+        raise ValueError("give at least one scheme of folds")
+    all_keep = np.vstack(list(keeps.values()))
+    first = np.cumsum([0] + [len(keep) for keep in keeps.values()])
+    members = {name: np.arange(first[i], first[i + 1]) for i, name in enumerate(keeps)}
+    if get_model(model).name == "separate":
+        return _held_out_separate(data, all_keep, members, chains, warmup, draws, seed)
+    fits = fit_batch(
+        model,
+        data,
+        keep=all_keep,
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        seed=seed,
+        cache=cache,
+    )
+    means = fits.posterior.mean(("chain", "draw"))
+    rhat = az.rhat(fits, var_names=parameter_names(fits))
+    houses = np.arange(data.n_houses)
+    results = {}
+    for name, rows in members.items():
+        fold = rows[np.argmax(~all_keep[rows], axis=0)]  # the member that held each house out
+        alpha = means["alpha"].values[fold]  # (houses,) or (houses, counties)
+        beta = means["beta"].values[fold]
+        if alpha.ndim == 2:
+            alpha = alpha[houses, data.county]
+        if beta.ndim == 2:
+            beta = beta[houses, data.county]
+        results[name] = HeldOut(
+            model=model,
+            observed=data.log_radon,
+            predicted=alpha + beta * data.floor,
+            divergences=int(fits.sample_stats["diverging"].isel(member=rows).sum()),
+            max_rhat=float(rhat.isel(member=rows).to_array().max()),
+        )
+    return results
+
+
+def _checked_folds(data: RadonData, keep: np.ndarray) -> np.ndarray:
+    """``keep`` as a bool array, after checking that it holds out every house once."""
     keep = np.asarray(keep, bool)
     if keep.ndim != 2 or keep.shape[1] != data.n_houses:
         raise ValueError(f"keep must have shape (folds, {data.n_houses}), got {keep.shape}")
@@ -134,39 +200,18 @@ def held_out(
             f"every house must be held out by exactly one fold; house {house} is held out "
             f"by {int(times_held[house])}"
         )
-    fold = np.argmax(~keep, axis=0)
-    if get_model(model).name == "separate":
-        return _held_out_separate(data, keep, fold, chains, warmup, draws, seed)
-    fits = fit_batch(
-        model, data, keep=keep, chains=chains, warmup=warmup, draws=draws, seed=seed, cache=cache
-    )
-    means = fits.posterior.mean(("chain", "draw"))
-    alpha = means["alpha"].values[fold]  # (houses,) or (houses, counties)
-    beta = means["beta"].values[fold]
-    houses = np.arange(data.n_houses)
-    if alpha.ndim == 2:
-        alpha = alpha[houses, data.county]
-    if beta.ndim == 2:
-        beta = beta[houses, data.county]
-    names = parameter_names(fits)
-    return HeldOut(
-        model=model,
-        observed=data.log_radon,
-        predicted=alpha + beta * data.floor,
-        divergences=int(fits.sample_stats["diverging"].sum()),
-        max_rhat=float(az.rhat(fits, var_names=names).to_array().max()),
-    )
+    return keep
 
 
 def _held_out_separate(
     data: RadonData,
     keep: np.ndarray,
-    fold: np.ndarray,
+    members: dict[str, np.ndarray],
     chains: int,
     warmup: int,
     draws: int,
     seed: int,
-) -> HeldOut:
+) -> dict[str, HeldOut]:
     """The separate regressions: refit only the (fold, county) pairs that hold out a house.
 
     A county's separate posterior depends on its own kept houses only, so
@@ -174,7 +219,14 @@ def _held_out_separate(
     houses its fold kept (none, when the whole county is held out: then the
     posterior is the prior).
     """
-    pairs = sorted({(int(f), int(c)) for f, c in zip(fold, data.county, strict=True)})
+    fold_of = {name: rows[np.argmax(~keep[rows], axis=0)] for name, rows in members.items()}
+    pairs = sorted(
+        {
+            (int(f), int(c))
+            for fold in fold_of.values()
+            for f, c in zip(fold, data.county, strict=True)
+        }
+    )
     padded = {f: pad_by_county(data, keep[f]) for f in {f for f, _ in pairs}}
     rows = [np.stack([padded[f][part][c] for f, c in pairs]) for part in range(3)]
     # A county whose fold kept none of its houses has its prior as posterior:
@@ -182,7 +234,8 @@ def _held_out_separate(
     sampled = rows[2].any(axis=1)
     alpha_mean = np.zeros(len(pairs))
     beta_mean = np.zeros(len(pairs))
-    divergences, rhat = 0, float("nan")
+    row_divergences = np.zeros(len(pairs), int)
+    row_rhat = np.full(len(pairs), np.nan)
     if sampled.any():
         settings = {
             "chains": chains,
@@ -196,19 +249,25 @@ def _held_out_separate(
         )
         alpha_mean[sampled] = samples["alpha"].mean(axis=(0, 1))
         beta_mean[sampled] = samples["beta"].mean(axis=(0, 1))
-        divergences = int(stats["diverging"].sum())
-        posterior = az.convert_to_dataset({k: samples[k] for k in ("alpha", "beta", "eps")})
-        rhat = float(az.rhat(posterior).to_array().max())
+        row_divergences[sampled] = stats["diverging"].sum(axis=(0, 1))
+        names = ("alpha", "beta", "eps")
+        posterior = az.convert_to_dataset(
+            {k: samples[k] for k in names}, dims={k: ["row"] for k in names}
+        )
+        row_rhat[sampled] = az.rhat(posterior).to_array().max("variable").values
     row_of = {pair: r for r, pair in enumerate(pairs)}
-    row = np.array([row_of[(int(f), int(c))] for f, c in zip(fold, data.county, strict=True)])
-    alpha, beta = alpha_mean[row], beta_mean[row]
-    return HeldOut(
-        model="separate",
-        observed=data.log_radon,
-        predicted=alpha + beta * data.floor,
-        divergences=divergences,
-        max_rhat=rhat,
-    )
+    results = {}
+    for name, fold in fold_of.items():
+        row = np.array([row_of[(int(f), int(c))] for f, c in zip(fold, data.county, strict=True)])
+        used = np.unique(row)
+        results[name] = HeldOut(
+            model="separate",
+            observed=data.log_radon,
+            predicted=alpha_mean[row] + beta_mean[row] * data.floor,
+            divergences=int(row_divergences[used].sum()),
+            max_rhat=float(np.nanmax(row_rhat[used])) if sampled[used].any() else float("nan"),
+        )
+    return results
 
 
 def psis_loo(
