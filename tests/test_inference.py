@@ -172,7 +172,7 @@ def test_fit_batch_holds_fixed_sites_and_masks_held_out_houses(radon: rb.RadonDa
         radon,
         keep=keep,
         fixed={"sigma_alpha": np.array([0.05, 0.05])},
-        noncentered=("alpha",),
+        centering={"alpha": 0.0},
         warmup=200,
         draws=200,
         cache=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import radonbook as rb
-from radonbook.pooling import centering_threshold, fit_dial, precision_weighted
+from radonbook.pooling import fit_dial, precision_weighted
 
 
 def county_means(data: rb.RadonData, beta: float) -> np.ndarray:
@@ -29,11 +29,6 @@ def test_precision_weighted_gives_equal_weight_at_n_equal_eps2_over_sigma2(
     sigma = 0.75 / np.sqrt(n)
     estimate = precision_weighted(radon, sigma, mu_alpha=1.4, beta=-0.6, eps=0.75)[county]
     assert estimate == pytest.approx((1.4 + county_means(radon, -0.6)[county]) / 2)
-
-
-def test_threshold_is_the_standard_error_of_a_typical_county(radon: rb.RadonData) -> None:
-    expected = np.std(radon.log_radon) / np.sqrt(np.median(radon.houses_per_county))
-    assert centering_threshold(radon) == pytest.approx(expected)
 
 
 def test_dial_fits_follow_the_textbook_formula(radon: rb.RadonData) -> None:

@@ -148,7 +148,7 @@ def fit_batch(
     *,
     keep: np.ndarray | None = None,
     fixed: dict[str, np.ndarray] | None = None,
-    noncentered: tuple[str, ...] = (),
+    centering: dict[str, float] | None = None,
     chains: int = 2,
     warmup: int = 500,
     draws: int = 500,
@@ -177,9 +177,9 @@ def fit_batch(
         Default: one member that keeps every house (unless ``fixed`` sets the count).
     fixed : dict of str to ndarray of shape (members,), optional
         Scalar sites to hold fixed, e.g. ``{"sigma_alpha": grid}``.
-    noncentered : tuple of str
-        Location-scale sites to sample non-centered (``LocScaleReparam``);
-        with a scale held fixed, which coordinates suit the sampler depends on it.
+    centering : dict of str to float, optional
+        Location-scale sites to reparameterise with ``LocScaleReparam(centered=c)``:
+        0 is non-centered, 1 centered, in between partly centered.
     chains, warmup, draws, seed, cache, progress
         As for :func:`fit`.
 
@@ -213,7 +213,7 @@ def fit_batch(
         "keep": hashlib.sha256(np.packbits(keep).tobytes()).hexdigest(),
         "keep_shape": list(keep.shape),
         "fixed": {name: values.tolist() for name, values in sorted(fixed.items())},
-        "noncentered": sorted(noncentered),
+        "centering": dict(sorted((centering or {}).items())),
     }
     store = FitCache() if cache is True else (cache or None)
     if store is not None:
@@ -222,8 +222,8 @@ def fit_batch(
         if stored is not None:
             return stored
     start = time.perf_counter()
-    if noncentered:
-        config = {name: LocScaleReparam(centered=0) for name in noncentered}
+    if centering:
+        config = {name: LocScaleReparam(centered=c) for name, c in centering.items()}
         spec = replace(spec, function=handlers.reparam(spec.function, config=config))
     samples, diverging = _sample_batch(spec, data, keep, fixed, settings, progress)
     seconds = time.perf_counter() - start
