@@ -342,7 +342,7 @@ def plot_prior_predictive(
     ax.set_xlim(-limit, limit)
     ax.set_xlabel("simulated log radon (log pCi/L)")
     ax.set_ylabel("share of simulated houses below")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="lower right", fontsize="small")
     return fig
 
 
