@@ -120,25 +120,45 @@ def fit(
         ``n_counties``, ``sampling_time`` (seconds) and the sampler settings.
     """
     spec = get_model(model)
-    for name, value, least in (("chains", chains, 1), ("warmup", warmup, 1), ("draws", draws, 1)):
-        if not isinstance(value, int | np.integer) or value < least:
-            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    settings = {
+    settings = _sampler_settings(spec, chains, warmup, draws, seed)
+    return _through_cache(
+        cache, spec.name, data, settings, lambda: _fit_afresh(spec, data, settings, progress)
+    )
+
+
+def _sampler_settings(
+    spec: ModelSpec, chains: int, warmup: int, draws: int, seed: int
+) -> dict[str, Any]:
+    """The sampler settings that decide a fit (and enter its cache key), checked."""
+    for name, value in (("chains", chains), ("warmup", warmup), ("draws", draws)):
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return {
         "chains": int(chains),
         "warmup": int(warmup),
         "draws": int(draws),
         "seed": int(seed),
         "target_accept": spec.target_accept,
     }
+
+
+def _through_cache(
+    cache: bool | FitCache,
+    name: str,
+    data: RadonData,
+    settings: dict[str, Any],
+    compute: Callable[[], az.InferenceData],
+) -> az.InferenceData:
+    """``compute()``, or its stored result: True uses the default cache, False none."""
     store = FitCache() if cache is True else (cache or None)
-    if store is not None:
-        key = fit_key(spec.name, data.sha256, settings)
-        stored = store.load(key)
-        if stored is not None:
-            return stored
-    idata = _fit_afresh(spec, data, settings, progress)
-    if store is not None:
-        store.save(key, idata, {"model": spec.name, "data": data.sha256, **settings})
+    if store is None:
+        return compute()
+    key = fit_key(name, data.sha256, settings)
+    stored = store.load(key)
+    if stored is not None:
+        return stored
+    idata = compute()
+    store.save(key, idata, {"model": name, "data": data.sha256, **settings})
     return idata
 
 
@@ -205,22 +225,28 @@ def fit_batch(
     if sizes - {keep.shape[0]}:
         raise ValueError(f"every fixed array needs {keep.shape[0]} values (one per member)")
     settings = {
-        "chains": int(chains),
-        "warmup": int(warmup),
-        "draws": int(draws),
-        "seed": int(seed),
-        "target_accept": spec.target_accept,
+        **_sampler_settings(spec, chains, warmup, draws, seed),
         "keep": hashlib.sha256(np.packbits(keep).tobytes()).hexdigest(),
         "keep_shape": list(keep.shape),
         "fixed": {name: values.tolist() for name, values in sorted(fixed.items())},
         "centering": dict(sorted((centering or {}).items())),
     }
-    store = FitCache() if cache is True else (cache or None)
-    if store is not None:
-        key = fit_key(f"{spec.name}/batch", data.sha256, settings)
-        stored = store.load(key)
-        if stored is not None:
-            return stored
+
+    def compute() -> az.InferenceData:
+        return _fit_batch_afresh(spec, data, keep, fixed, centering, settings, progress)
+
+    return _through_cache(cache, f"{spec.name}/batch", data, settings, compute)
+
+
+def _fit_batch_afresh(
+    spec: ModelSpec,
+    data: RadonData,
+    keep: np.ndarray,
+    fixed: dict[str, np.ndarray],
+    centering: dict[str, float] | None,
+    settings: dict[str, Any],
+    progress: bool,
+) -> az.InferenceData:
     start = time.perf_counter()
     if centering:
         config = {name: LocScaleReparam(centered=c) for name, c in centering.items()}
@@ -257,8 +283,6 @@ def fit_batch(
     idata.posterior.attrs.update(
         {"model": spec.name, "n_counties": data.n_counties, "sampling_time": seconds}
     )
-    if store is not None:
-        store.save(key, idata, {"model": f"{spec.name}/batch", "data": data.sha256, **settings})
     return idata
 
 
