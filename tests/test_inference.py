@@ -193,6 +193,8 @@ def test_fit_batch_refuses_bad_input(radon: rb.RadonData) -> None:
 
     with pytest.raises(ValueError, match="does not sample 'separate'"):
         fit_batch("separate", radon)
+    with pytest.raises(ValueError, match="chains must be an integer >= 1, got 0"):
+        fit_batch("pooled", radon, chains=0)
     with pytest.raises(ValueError, match="keep must have shape"):
         fit_batch("pooled", radon, keep=np.ones((2, 5), bool))
     with pytest.raises(ValueError, match="one per member"):
