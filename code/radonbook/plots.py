@@ -328,7 +328,7 @@ def plot_prior_predictive(
     simulated before seeing data; the range of ``observed`` is shaded.  The x
     axis is cut at +/- ``limit``; the share of draws beyond it is in the legend.
     """
-    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
     ax = fig.subplots()
     ax.axvspan(observed.min(), observed.max(), color="0.88", label="range of the survey")
     colours = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"]]
@@ -342,7 +342,7 @@ def plot_prior_predictive(
     ax.set_xlim(-limit, limit)
     ax.set_xlabel("simulated log radon (log pCi/L)")
     ax.set_ylabel("share of simulated houses below")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False)
     return fig
 
 
