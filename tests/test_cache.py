@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import numpy as np
 import pytest
 import radonbook as rb
 import radonbook.cache as cache_module
+from radonbook import inference
 
 SETTINGS = {"chains": 2, "warmup": 100, "draws": 100, "seed": 0, "target_accept": 0.8}
 
@@ -23,7 +25,7 @@ def entries(store: rb.FitCache) -> list[str]:
 
 def test_second_fit_is_read_from_the_cache(radon, cache) -> None:
     first = quick_fit(radon, cache)
-    assert len(entries(cache)) == 2  # <key>.nc and <key>.json
+    assert [name.split(".", 1)[1] for name in entries(cache)] == ["json", "lock", "nc"]
     second = quick_fit(radon, cache)
     np.testing.assert_array_equal(first.posterior["alpha"], second.posterior["alpha"])
     assert second.posterior.attrs["sampling_time"] == first.posterior.attrs["sampling_time"]
@@ -69,7 +71,7 @@ def test_changed_data_is_refitted_not_read(radon, cache) -> None:
     assert float(second.posterior["alpha"].mean()) == pytest.approx(
         float(first.posterior["alpha"].mean()) + 1.0, abs=0.05
     )
-    assert len(entries(cache)) == 4
+    assert len(entries(cache)) == 6  # two entries: .nc, .json and .lock each
 
 
 def test_corrupt_entry_is_detected_and_refitted(radon, cache) -> None:
@@ -98,6 +100,33 @@ def test_half_written_entry_is_ignored(radon, cache) -> None:
     assert cache.load(key) is None
 
 
+def test_a_fit_being_computed_elsewhere_is_waited_for_not_repeated(radon, cache) -> None:
+    # The main thread plays another process that is computing the entry: it holds the
+    # key's lock (a separate open file, so flock makes the worker wait) and saves a fit.
+    settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"}
+    key = rb.fit_key("pooled", radon.sha256, SETTINGS)
+    elsewhere = rb.fit("pooled", radon, cache=False, **(settings | {"seed": 7}))
+    computed, results = [], []
+
+    def compute():
+        computed.append(True)
+        return elsewhere
+
+    worker = threading.Thread(
+        target=lambda: results.append(
+            inference._through_cache(cache, "pooled", radon, SETTINGS, compute)
+        )
+    )
+    with cache.lock(key):
+        worker.start()
+        worker.join(timeout=0.5)
+        assert worker.is_alive()  # still waiting for the lock
+        cache.save(key, elsewhere, {"model": "pooled"})
+    worker.join(timeout=30)
+    assert not computed
+    np.testing.assert_array_equal(results[0].posterior["alpha"], elsewhere.posterior["alpha"])
+
+
 def test_no_cache_reads_and_writes_nothing(radon, cache) -> None:
     quick_fit(radon, cache)
     before = entries(cache)
@@ -108,7 +137,7 @@ def test_no_cache_reads_and_writes_nothing(radon, cache) -> None:
 
 def test_clear_empties_the_folder(radon, cache) -> None:
     quick_fit(radon, cache)
-    assert cache.clear() == 2
+    assert cache.clear() == 3  # .nc, .json and .lock
     assert entries(cache) == []
 
 

@@ -7,6 +7,12 @@ go to a temporary file that is renamed into place, and the JSON is written
 last, so a crash leaves no entry that looks complete; an entry whose netCDF
 does not match its recorded checksum, or does not open, is deleted and
 reported as missing.
+
+While one process computes an entry it holds a lock on ``<key>.lock``; another
+process asking for the same key (two chapters executed at once by
+``make book``) waits for that entry instead of computing it a second time.
+The lock is an advisory ``flock``, released by the operating system if its
+holder dies; where ``fcntl`` is missing (Windows) fits are computed unlocked.
 """
 
 from __future__ import annotations
@@ -16,11 +22,18 @@ import inspect
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import arviz as az
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; concurrent builds may fit twice
+    fcntl = None
 
 CACHE_ENV = "RADONBOOK_CACHE_DIR"
 """Environment variable naming the cache folder."""
@@ -125,6 +138,15 @@ class FitCache:
         _atomic_write_text(meta_path, json.dumps({"sha256": digest, **about}, indent=1))
         return data_path
 
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        """Hold the lock of ``key``, waiting while another process holds it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / f"{key}.lock", "w") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
     def discard(self, key: str) -> None:
         """Delete an entry (both files), if present."""
         for path in self._paths(key):
@@ -136,7 +158,7 @@ class FitCache:
             return 0
         removed = 0
         for path in self.folder.iterdir():
-            if path.suffix in {".nc", ".json", ".partial"}:
+            if path.suffix in {".nc", ".json", ".partial", ".lock"}:
                 path.unlink()
                 removed += 1
         return removed

@@ -157,8 +157,12 @@ def _through_cache(
     stored = store.load(key)
     if stored is not None:
         return stored
-    idata = compute()
-    store.save(key, idata, {"model": name, "data": data.sha256, **settings})
+    with store.lock(key):  # another process computing this key: wait, then read its entry
+        stored = store.load(key)
+        if stored is not None:
+            return stored
+        idata = compute()
+        store.save(key, idata, {"model": name, "data": data.sha256, **settings})
     return idata
 
 
