@@ -15,7 +15,7 @@ import pytest
 import radonbook as rb
 
 REPO = Path(__file__).resolve().parents[1]
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+BIN = Path(sys.executable).parent
 COPY_IGNORE = shutil.ignore_patterns(
     "_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"
 )
@@ -35,13 +35,17 @@ def toc_pages() -> list[str]:
 
 
 def build_book(root: Path) -> subprocess.CompletedProcess:
-    """``make book``'s build command, run in ``root`` against the package in ``root/code``."""
+    """``make book`` run in ``root`` with this environment's tools (no ``.venv`` of its own).
+
+    The package imported is the copy's (``root/code`` first on ``PYTHONPATH``).
+    """
     env = {
         **os.environ,
         "RADONBOOK_CACHE_DIR": str(root / "_build" / ".fit-cache"),
         "PYTHONPATH": str(root / "code"),
     }
-    command = [str(JUPYTER_BOOK), "build", ".", "--path-output", ".", "-W", "-n", "--keep-going"]
+    # -o: take .venv as made; BIN: this interpreter's jupyter-book and sphinx-build.
+    command = ["make", "book", "-o", ".venv/.installed", f"BIN={BIN}"]
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
 
 

@@ -48,6 +48,17 @@ def test_every_chapter_page_exists(book: Path) -> None:
 
 
 @pytest.mark.parametrize(("chapter", "count"), FIGURES.items())
+def test_chapters_are_numbered_on_across_parts(book: Path) -> None:
+    # sphinx_multitoc_numbering, declared safe for the parallel build, still numbers
+    # the chapters 1, 2, ... through every part instead of restarting in each.
+    numbered = [
+        chapter for chapter in toc_pages() if chapter not in ("book/intro", "book/references")
+    ]
+    for number, chapter in enumerate(numbered, start=1):
+        heading = re.search(r'<h1><span class="section-number">([^<]*)</span>', page(book, chapter))
+        assert heading and heading.group(1).strip() == f"{number}.", chapter
+
+
 def test_figures_are_shown_and_exist_on_disk(book: Path, chapter: str, count: int) -> None:
     html = page(book, f"book/{chapter}")
     images = re.findall(r'<img[^>]+src="([^"]+)"', html)

@@ -8,6 +8,10 @@ source, the data and the pinned requirements), so any such change starts a new,
 empty execution cache and every chapter runs again.  Folders of older digests
 are removed.  Fits are still reused where their own key is unchanged (see
 ``radonbook.cache``).
+
+The cache's database is made here, in the main process: under ``make book``'s
+parallel build, two processes executing their first chapters at once would
+otherwise both try to create it, and one would fail.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+from jupyter_cache.cache.db import create_db
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -52,6 +57,9 @@ def _use_digest_folder(app: Sphinx, config: Config) -> None:
             if stale.is_dir() and stale != current:
                 shutil.rmtree(stale)
     config.nb_execution_cache_path = str(current)
+    if config.nb_execution_mode == "cache":
+        current.mkdir(parents=True, exist_ok=True)
+        create_db(current)  # once, before any worker starts
 
 
 def setup(app: Sphinx) -> dict[str, bool]:
