@@ -48,10 +48,14 @@ def main() -> None:
     if args.twice:
         shutil.rmtree(BUILD, ignore_errors=True)
         again = build()
-        same = glued_numbers() == first
+        second = glued_numbers()
         count = sum(len(v) for v in first.values())
         print(f"second cold build                      : {again:6.1f} s")
-        print(f"glued numbers identical across cold builds: {same} ({count} values)")
+        print(f"glued numbers identical across cold builds: {second == first} ({count} values)")
+        for page, values in first.items():
+            changed = [(a, b) for a, b in zip(values, second.get(page, []), strict=False) if a != b]
+            if changed or len(values) != len(second.get(page, [])):
+                print(f"  {page}: {changed} ({len(values)} and {len(second.get(page, []))} values)")
 
 
 if __name__ == "__main__":
