@@ -7,7 +7,7 @@ variants of the sampler and parameterisation, for each seed, and prints
 divergences, the largest R-hat and the smallest bulk ESS with its parameter.
 It measures; it never fails.
 
-    python benchmarks/noncentered_tuning.py [--seeds 0 1 2 3]
+    python benchmarks/noncentered_tuning.py [--seeds 0 1 2 3] [--only VARIANT ...]
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ VARIANTS = {
     "dense mass, population": (centering(0, 0), {"dense_mass": [POPULATION]}, 1000),
     "centered intercepts": (centering(1, 0), {}, 1000),
     "accept 0.9, 3000 warmup": (centering(0, 0), {"target_accept_prob": 0.9}, 3000),
+    "slopes 30 % centered": (centering(0, 0.3), {}, 1000),
 }
 """Name -> (model, NUTS keyword arguments, warmup iterations); always 4 x 1000 draws."""
 
@@ -49,11 +50,14 @@ VARIANTS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    parser.add_argument("--only", nargs="+", choices=list(VARIANTS), help="these variants only")
     args = parser.parse_args()
     data = rb.load_radon()
     inputs = model_inputs(data, spec=rb.get_model("noncentered"))
     print(f"{'variant':<32}{'seed':>5}{'diverg.':>9}{'max R-hat':>11}{'min ESS':>9}  parameter")
     for name, (model, options, warmup) in VARIANTS.items():
+        if args.only and name not in args.only:
+            continue
         for seed in args.seeds:
             mcmc = MCMC(
                 NUTS(model, **options),
