@@ -40,7 +40,7 @@ JOBS ?= 2
 
 book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or warning)
 	$(BIN)/jupyter-book config sphinx . > /dev/null
-	PYTHONPATH="book/_ext$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/sphinx-build -W -n --keep-going \
+	PYTHONPATH="$(CURDIR)/book/_ext$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/sphinx-build -W -n --keep-going \
 	  -j $(JOBS) -b html -d $(BUILD)/.doctrees . $(BUILD)/html
 	@echo "Open $(BUILD)/html/index.html, or run: make serve"
 
@@ -58,7 +58,7 @@ chapter: $(STAMP)  ## new chapter from the template: make chapter NAME=slug TITL
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000, rebuilt on save
 	$(BIN)/jupyter-book config sphinx . > /dev/null
-	PYTHONPATH="book/_ext$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/sphinx-autobuild . $(BUILD)/html --host 127.0.0.1 --port 8000 \
+	PYTHONPATH="$(CURDIR)/book/_ext$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/sphinx-autobuild . $(BUILD)/html --host 127.0.0.1 --port 8000 \
 	  --watch code --watch data --ignore "*/$(BUILD)/*" --ignore "*/.venv/*" --ignore "*/.git/*" \
 	  --ignore "*/conf.py"
 
