@@ -37,10 +37,12 @@ venv: $(STAMP)  ## create .venv from requirements.txt (done by book and test)
 # -j, so its Sphinx configuration is written out and Sphinx runs it (jupyterbook.org,
 # "Use Sphinx directly"). book/_ext/parallel_build.py explains why that is safe.
 JOBS ?= 2
+# The local Sphinx extensions of _config.yml, importable when Sphinx runs from conf.py.
+WITH_EXTENSIONS := PYTHONPATH="$(CURDIR)/book/_ext$${PYTHONPATH:+:$$PYTHONPATH}"
 
 book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or warning)
 	$(BIN)/jupyter-book config sphinx . > /dev/null
-	PYTHONPATH="$(CURDIR)/book/_ext$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/sphinx-build -W -n --keep-going \
+	$(WITH_EXTENSIONS) $(BIN)/sphinx-build -W -n --keep-going \
 	  -j $(JOBS) -b html -d $(BUILD)/.doctrees . $(BUILD)/html
 	@echo "Open $(BUILD)/html/index.html, or run: make serve"
 
@@ -58,7 +60,7 @@ chapter: $(STAMP)  ## new chapter from the template: make chapter NAME=slug TITL
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000, rebuilt on save
 	$(BIN)/jupyter-book config sphinx . > /dev/null
-	PYTHONPATH="$(CURDIR)/book/_ext$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/sphinx-autobuild . $(BUILD)/html --host 127.0.0.1 --port 8000 \
+	$(WITH_EXTENSIONS) $(BIN)/sphinx-autobuild . $(BUILD)/html --host 127.0.0.1 --port 8000 \
 	  --watch code --watch data --ignore "*/$(BUILD)/*" --ignore "*/.venv/*" --ignore "*/.git/*" \
 	  --ignore "*/conf.py"
 

@@ -21,9 +21,9 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
-def load_tool(name: str) -> ModuleType:
-    """A script of ``book/_tools`` (not a package) loaded as a module."""
-    spec = importlib.util.spec_from_file_location(name, REPO / "book" / "_tools" / f"{name}.py")
+def load_tool(name: str, folder: str = "_tools") -> ModuleType:
+    """A script of ``book/<folder>`` (``_tools`` or ``_ext``; not packages) loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "book" / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from types import SimpleNamespace
 
 import pytest
-from conftest import REPO, toc_pages
+from conftest import REPO, load_tool, toc_pages
 
-spec = importlib.util.spec_from_file_location(
-    "parallel_build", REPO / "book" / "_ext" / "parallel_build.py"
-)
-parallel_build = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(parallel_build)
+parallel_build = load_tool("parallel_build", folder="_ext")
 
 
 def app_with(*names: str, parallel: int = 2) -> SimpleNamespace:

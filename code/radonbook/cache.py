@@ -153,7 +153,7 @@ class FitCache:
             path.unlink(missing_ok=True)
 
     def clear(self) -> int:
-        """Delete every entry and leftover partial file; return how many files went."""
+        """Delete every entry, lock and leftover partial file; return how many files went."""
         if not self.folder.is_dir():
             return 0
         removed = 0
