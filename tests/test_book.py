@@ -61,12 +61,22 @@ def test_chapters_are_numbered_on_across_parts(book: Path) -> None:
 @pytest.mark.parametrize(("chapter", "count"), FIGURES.items())
 def test_figures_are_shown_and_exist_on_disk(book: Path, chapter: str, count: int) -> None:
     html = page(book, f"book/{chapter}")
-    images = re.findall(r'<img[^>]+src="([^"]+)"', html)
+    images = re.findall(r'<img[^>]+src="(?!data:)([^"]+)"', html)  # slider frames are inline
     assert len(images) == count
     for source in images:
         assert (book / "_build" / "html" / "book" / source).resolve().is_file(), source
     assert len(re.findall(r'<figure[^>]*id="fig-', html)) == count
     assert all(alt.strip() for alt in re.findall(r'<img[^>]+alt="([^"]*)"', html))
+
+
+def test_dial_slider_has_a_frame_per_setting(book: Path) -> None:
+    html = page(book, "book/dial")
+    slider = re.search(r'<div class="frame-slider" id="dial-slider">(.*?)</div>', html, re.S)
+    assert slider, "the dial chapter shows its slider"
+    frames = re.findall(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', slider[1])
+    assert len(frames) > 2 and all("sigma alpha held at" in alt for alt in frames)
+    assert slider[1].count(" hidden>") == len(frames) - 1  # one frame shown at a time
+    assert f'max="{len(frames) - 1}"' in slider[1] and "<script>" in slider[1]
 
 
 def test_glued_numbers_are_in_the_prose(book: Path) -> None:

@@ -24,3 +24,63 @@ def test_plain_turns_numpy_scalars_into_python_numbers(value, expected, kind) ->
     result = plain(value)
     assert result == expected and type(result) is kind
     assert "np." not in repr(result)
+
+
+def _figure(value: float):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    fig.subplots().plot([0, 1], [0, value])
+    return fig
+
+
+def test_frame_slider_shows_one_figure_and_names_every_setting() -> None:
+    import base64
+    import re
+
+    from radonbook.book import frame_slider
+
+    values = ["0.01", "0.1", "1 < 2"]
+    page = frame_slider(
+        [_figure(v) for v in (1.0, 2.0, 3.0)],
+        values,
+        ["first", "second", 'third "alt"'],
+        name="dial-1",
+        label="sigma held fixed",
+        start=1,
+    )
+    images = re.findall(r"<img ([^>]*)>", page)
+    assert len(images) == 3
+    assert ["hidden" in image for image in images] == [True, False, True]
+    assert 'alt="third &quot;alt&quot;"' in images[2]
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", images[0]).group(1))
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+    assert 'for="dial-1-input"' in page and 'id="dial-1-input"' in page
+    assert 'max="2"' in page and 'value="1"' in page
+    assert '<output for="dial-1-input">0.1</output>' in page
+    # setting names reach the script as JSON, with "<" escaped so no value can end it
+    assert '"0.01", "0.1", "1 \\u003c 2"' in page
+    assert page.count("<script>") == 1 and "1 < 2" not in page.split("<script>")[1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "two words"}, "name must be"),
+        ({"values": ["a"]}, "one value and one alt text per figure"),
+        ({"start": 2}, "start must be between 0 and 1"),
+    ],
+)
+def test_frame_slider_rejects_bad_arguments(kwargs, message) -> None:
+    from radonbook.book import frame_slider
+
+    arguments = {
+        "figures": [_figure(1.0), _figure(2.0)],
+        "values": ["a", "b"],
+        "alts": ["a", "b"],
+        "name": "s",
+        "label": "setting",
+        **kwargs,
+    }
+    with pytest.raises(ValueError, match=message):
+        frame_slider(**arguments)

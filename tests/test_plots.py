@@ -137,6 +137,24 @@ def test_new_model_figures(radon, short_fits) -> None:
     assert len(fig.axes[0].lines) >= counts.size
 
 
+def test_dial_setting_joins_each_county_to_its_own_average(radon) -> None:
+    import numpy as np
+
+    counts = radon.houses_per_county
+    own = np.linspace(0, 2, radon.n_counties)
+    pooled = np.full(radon.n_counties, 1.3)
+    fig = plots.plot_dial_setting(radon, 0.1, pooled, 1.3, own, (-1, 3))
+    assert_readable(fig, 1)
+    ax = fig.axes[0]
+    segments = ax.collections[0].get_segments()
+    assert len(segments) == (counts > 0).sum()
+    # each segment runs from the county's own average to its estimate at this setting
+    assert np.allclose([s[0][1] for s in segments], own[counts > 0])
+    assert np.allclose([s[1][1] for s in segments], 1.3)
+    assert ax.get_ylim() == (-1, 3)
+    assert "0.1" in ax.get_legend().get_texts()[1].get_text()
+
+
 def _with_gamma(idata):
     """A copy of a fit with a ``gamma`` variable, as the uranium model has."""
     copy = idata.copy()

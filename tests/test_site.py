@@ -234,6 +234,24 @@ def test_page_weight_is_reasonable(visits, chapter: str) -> None:
     assert visits[chapter].transferred < MAX_PAGE_BYTES
 
 
+def test_dial_slider_changes_the_figure(visits) -> None:
+    page = visits["book/dial"].page
+    slider = page.locator("#dial-slider input[type=range]")
+    shown = "() => [...document.querySelectorAll('#dial-slider img')].findIndex(i => !i.hidden)"
+    last = int(slider.get_attribute("max"))
+    start = page.evaluate(shown)
+    assert 0 < start < last  # opens at the fitted setting, inside the grid
+    labels = []
+    for k in (0, last):
+        slider.focus()
+        page.keyboard.press("Home" if k == 0 else "End")  # as a keyboard user would
+        assert page.evaluate(shown) == k
+        labels.append(page.locator("#dial-slider output").inner_text())
+        assert labels[-1] == slider.get_attribute("aria-valuetext") and "log pCi/L" in labels[-1]
+    assert labels[0] != labels[1]
+    assert page.locator("#dial-slider img:visible").count() == 1
+
+
 def test_next_links_and_sidebar_walk_the_whole_book(browser, site: str) -> None:
     pages = toc_pages()
     context = browser.new_context(viewport=DESKTOP)

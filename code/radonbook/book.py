@@ -1,17 +1,27 @@
-"""Helpers for the chapters: glue values into the prose.
+"""Helpers for the chapters: glue values into the prose, and a slider of figures.
 
 MyST-NB formats a glued number from its ``repr``; NumPy 2 scalars print as
 ``np.float32(0.5)``, which ``{glue:text}`key:.2f``` cannot format.  :func:`glue`
 turns NumPy scalars into plain Python numbers first and never displays the
-value in the cell.
+value in the cell.  :func:`frame_slider` turns a series of figures into HTML
+a reader steps through with a slider, on the static page.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import json
+import re
+from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def plain(value: Any) -> Any:
@@ -37,3 +47,70 @@ def glue(name: str, value: Any) -> None:
     from myst_nb import glue as myst_glue
 
     myst_glue(name, plain(value), display=False)
+
+
+_SCRIPT = """<script>
+(() => {
+  const root = document.getElementById(%(id)s);
+  const input = root.querySelector("input");
+  const output = root.querySelector("output");
+  const frames = root.querySelectorAll("img");
+  const values = %(values)s;
+  input.addEventListener("input", () => {
+    const k = Number(input.value);
+    frames.forEach((frame, i) => { frame.hidden = i !== k; });
+    output.textContent = values[k];
+    input.setAttribute("aria-valuetext", values[k]);
+  });
+})();
+</script>"""
+
+
+def frame_slider(
+    figures: Sequence[Figure],
+    values: Sequence[str],
+    alts: Sequence[str],
+    *,
+    name: str,
+    label: str,
+    start: int = 0,
+) -> str:
+    """HTML showing one figure at a time, chosen with a labelled slider.
+
+    Each figure is embedded as an SVG image (a data URI, so the page needs no
+    other file) with its alt text; ``values[k]`` names setting k next to the
+    slider.  A short inline script swaps the images; without JavaScript the
+    ``start`` figure is shown.  ``name`` (letters, digits, ``-``) makes the
+    element ids unique on the page.  Display the result with
+    ``IPython.display.HTML``.
+    """
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", name):
+        raise ValueError(f"name must be letters, digits and '-', got {name!r}")
+    if not figures or not len(figures) == len(values) == len(alts):
+        raise ValueError(
+            f"give one value and one alt text per figure: {len(figures)} figures, "
+            f"{len(values)} values, {len(alts)} alt texts"
+        )
+    if not 0 <= start < len(figures):
+        raise ValueError(f"start must be between 0 and {len(figures) - 1}, got {start}")
+    images = []
+    for k, (figure, alt) in enumerate(zip(figures, alts, strict=True)):
+        svg = io.BytesIO()
+        figure.savefig(svg, format="svg")
+        source = "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode()
+        hidden = "" if k == start else " hidden"
+        images.append(f'<img src="{source}" alt="{html.escape(alt)}"{hidden}>')
+    shown = html.escape(values[start])
+    return "\n".join(
+        [
+            f'<div class="frame-slider" id="{name}">',
+            f'<label for="{name}-input">{html.escape(label)}: '
+            f'<output for="{name}-input">{shown}</output></label>',
+            f'<input type="range" id="{name}-input" min="0" max="{len(figures) - 1}" '
+            f'step="1" value="{start}" aria-valuetext="{shown}">',
+            *images,
+            _SCRIPT
+            % {"id": json.dumps(name), "values": json.dumps(list(values)).replace("<", "\\u003c")},
+            "</div>",
+        ]
+    )

@@ -25,6 +25,7 @@ __all__ = [
     "plot_correlation",
     "plot_county_data",
     "plot_dial",
+    "plot_dial_setting",
     "plot_funnel",
     "plot_heldout",
     "plot_houses_per_county",
@@ -513,6 +514,61 @@ def plot_dial(
     )
     colorbar.set_label("houses in the county")
     ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def plot_dial_setting(
+    data: RadonData,
+    sigma_alpha: float,
+    alpha: np.ndarray,
+    mu_alpha: float,
+    own: np.ndarray,
+    ylim: tuple[float, float],
+) -> Figure:
+    """Every county's intercept at one setting of the dial, against its number of houses.
+
+    ``alpha`` (shape (n_counties,)) holds the posterior means with
+    ``sigma_alpha`` fixed and ``own`` the counties' own estimates (no
+    pooling); a segment joins the two, so its length is the county's
+    shrinkage.  ``mu_alpha`` (the state average) is drawn as a line.  All
+    values in log pCi/L; ``ylim`` is shared by every setting so frames compare.
+    Counties without houses are left out (the x axis is logarithmic).
+    """
+    fig = Figure(figsize=(6.5, 3.8), layout="constrained")
+    ax = fig.subplots()
+    counts = data.houses_per_county
+    shown = counts > 0
+    x = counts[shown]
+    ax.vlines(x, own[shown], alpha[shown], color=OKABE_ITO["black"], lw=0.6, alpha=0.5)
+    ax.scatter(
+        x,
+        own[shown],
+        s=18,
+        facecolors="none",
+        edgecolors=OKABE_ITO["black"],
+        lw=0.7,
+        label="own average (no pooling)",
+    )
+    ax.scatter(
+        x,
+        alpha[shown],
+        s=18,
+        color=OKABE_ITO["blue"],
+        zorder=3,
+        label=rf"estimate with $\sigma_\alpha$ = {sigma_alpha:.2g}",
+    )
+    ax.axhline(
+        mu_alpha,
+        color=OKABE_ITO["vermillion"],
+        ls="--",
+        lw=1.1,
+        label=r"state average $\mu_\alpha$",
+    )
+    ax.set_xscale("log")
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("houses in the county (log scale)")
+    ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
+    ax.legend(loc="lower right", fontsize="small")
     return fig
 
 
