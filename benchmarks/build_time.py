@@ -5,6 +5,11 @@ kept.  Warm: the same command again with nothing changed.  With --twice, a
 second cold build follows and the numbers glued into the pages of the two cold
 builds are compared (reproducibility).  Prints figures; never fails on timing.
 
+The machine's speed varies from hour to hour, so the cold build is bracketed
+by a reference: one run of `python -m radonbook fit separate --json --no-cache`
+(the figure `benchmarks/cli_fit_separate.py` reports) just before and just
+after it.  Compare build times only together with their reference.
+
     python benchmarks/build_time.py [--twice]
 """
 
@@ -12,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +35,20 @@ def build() -> float:
     return time.perf_counter() - start
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) used so far by finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def reference() -> float:
+    """Wall seconds of `python -m radonbook fit separate --json --no-cache`, as a user runs it."""
+    command = [sys.executable, "-m", "radonbook", "fit", "separate", "--json", "--no-cache"]
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
 def glued_numbers() -> dict[str, list[str]]:
     """Every bold glued value of every chapter page, in page order."""
     pages = sorted((BUILD / "html" / "book").glob("*.html"))
@@ -39,12 +60,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--twice", action="store_true", help="also check a second cold build")
     args = parser.parse_args()
+    before = reference()
     shutil.rmtree(BUILD, ignore_errors=True)
+    cpu = children_cpu()
     cold = build()
+    cpu = children_cpu() - cpu
+    after = reference()
     first = glued_numbers()
     warm = build()
-    print(f"cold build (no execution or fit cache): {cold:6.1f} s")
+    print(f"cold build (no execution or fit cache): {cold:6.1f} s  (CPU {cpu:.0f} s)")
     print(f"second build, nothing changed         : {warm:6.1f} s")
+    print(f"machine speed, `radonbook fit separate`: {before:.2f} s before, {after:.2f} s after")
     if args.twice:
         shutil.rmtree(BUILD, ignore_errors=True)
         again = build()
