@@ -568,7 +568,7 @@ def plot_dial_setting(
     ax.set_ylim(*ylim)
     ax.set_xlabel("houses in the county (log scale)")
     ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper right", fontsize="small")  # large counties sit low: free space
     return fig
 
 
