@@ -24,7 +24,7 @@ def main() -> None:
         f"{'model':<13}{'seed':>5}{'seconds':>9}{'diverg.':>9}{'max R-hat':>11}"
         f"{'min ESS':>9}  {'(parameter)':<14}{'ESS/s':>8}"
     )
-    for model in ("hierarchical", "noncentered"):
+    for model in ("centered", "hierarchical"):
         for seed in args.seeds:
             idata = rb.fit(model, data, seed=seed, cache=False)
             summary = rb.convergence_summary(idata)

@@ -23,7 +23,7 @@ from numpyro.handlers import reparam
 from numpyro.infer import MCMC, NUTS
 from numpyro.infer.reparam import LocScaleReparam
 from radonbook.inference import model_inputs
-from radonbook.models import hierarchical
+from radonbook.models import centered
 
 POPULATION = ("mu_alpha", "mu_beta", "sigma_alpha", "sigma_beta", "eps")
 PARAMETERS = [*POPULATION, "alpha", "beta"]
@@ -32,7 +32,7 @@ PARAMETERS = [*POPULATION, "alpha", "beta"]
 def centering(alpha: float, beta: float) -> Callable[..., None]:
     """The hierarchical model with intercepts and slopes centered by these fractions."""
     config = {"alpha": LocScaleReparam(centered=alpha), "beta": LocScaleReparam(centered=beta)}
-    return reparam(hierarchical, config=config)
+    return reparam(centered, config=config)
 
 
 VARIANTS = {
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=list(VARIANTS), help="these variants only")
     args = parser.parse_args()
     data = rb.load_radon()
-    inputs = model_inputs(data, spec=rb.get_model("noncentered"))
+    inputs = model_inputs(data, spec=rb.get_model("hierarchical"))
     print(f"{'variant':<32}{'seed':>5}{'diverg.':>9}{'max R-hat':>11}{'min ESS':>9}  parameter")
     for name, (model, options, warmup) in VARIANTS.items():
         if args.only and name not in args.only:

@@ -32,8 +32,8 @@ def test_models_lists_every_model(tmp_path) -> None:
     assert names == [
         "pooled",
         "separate",
+        "centered",
         "hierarchical",
-        "noncentered",
         "weakly_informative",
         "varying_intercept",
         "uranium",

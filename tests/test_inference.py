@@ -58,7 +58,7 @@ def test_bad_settings_are_refused(radon: rb.RadonData) -> None:
 
 
 def test_county_coordinates_are_names(radon: rb.RadonData) -> None:
-    idata = rb.fit("noncentered", radon, chains=2, warmup=200, draws=200, cache=False)
+    idata = rb.fit("hierarchical", radon, chains=2, warmup=200, draws=200, cache=False)
     assert idata.posterior["alpha"].dims == ("chain", "draw", "county")
     assert list(idata.posterior["county"].values) == list(radon.county_names)
     assert "alpha[CASS]" in az.summary(idata, var_names=["alpha"], kind="diagnostics").index
@@ -152,7 +152,7 @@ def test_hierarchical_fit_recovers_simulated_hyperparameters(radon: rb.RadonData
         "sigma_beta": beta.std(ddof=1),
         "eps": np.std(simulated.log_radon - alpha[radon.county] - beta[radon.county] * radon.floor),
     }
-    idata = rb.fit("noncentered", simulated, chains=4, warmup=500, draws=500, cache=False)
+    idata = rb.fit("hierarchical", simulated, chains=4, warmup=500, draws=500, cache=False)
     for name, value in realised.items():
         low, high = np.quantile(idata.posterior[name].values, [0.05, 0.95])
         assert low < value < high, f"{name}: {value} outside 90% interval ({low:.3f}, {high:.3f})"

@@ -37,7 +37,7 @@ def test_every_model_has_the_common_signature(name: str) -> None:
         ("pooled", {"alpha": (), "beta": (), "eps": ()}),
         ("separate", {"alpha": (85,), "beta": (85,), "eps": (85,)}),
         (
-            "hierarchical",
+            "centered",
             {
                 "mu_alpha": (),
                 "sigma_alpha": (),
@@ -67,19 +67,19 @@ def test_models_index_the_county_argument_they_are_given(radon: rb.RadonData) ->
 
 
 def test_plates_are_named_after_the_data(radon: rb.RadonData) -> None:
-    trace = trace_of(rb.hierarchical, radon)
+    trace = trace_of(rb.centered, radon)
     assert [f.name for f in trace["alpha"]["cond_indep_stack"]] == ["county"]
     assert [f.name for f in trace["log_radon"]["cond_indep_stack"]] == ["house"]
 
 
 def test_a_county_without_houses_keeps_its_parameter(radon: rb.RadonData) -> None:
     inputs = {**model_inputs(radon, observed=False), "n_counties": 86}
-    trace = handlers.trace(handlers.seed(rb.hierarchical, 0)).get_trace(**inputs)
+    trace = handlers.trace(handlers.seed(rb.centered, 0)).get_trace(**inputs)
     assert trace["alpha"]["value"].shape == (86,)
 
 
 def test_priors_are_the_seeds(radon: rb.RadonData) -> None:
-    trace = trace_of(rb.hierarchical, radon)
+    trace = trace_of(rb.centered, radon)
     for site in ("mu_alpha", "mu_beta"):
         fn = trace[site]["fn"]
         assert type(fn).__name__ == "Normal" and (fn.loc, fn.scale) == (0.0, 1.0)
@@ -88,17 +88,17 @@ def test_priors_are_the_seeds(radon: rb.RadonData) -> None:
         assert type(fn).__name__ == "HalfCauchy" and fn.scale == 1.0
 
 
-def test_noncentered_is_the_same_model(radon: rb.RadonData) -> None:
+def test_hierarchical_is_the_centered_model_reparameterised(radon: rb.RadonData) -> None:
     """Same prior predictive distribution, and alpha = mu + sigma * z exactly."""
     inputs = model_inputs(radon, observed=False)
     draws = {}
-    for name in ("hierarchical", "noncentered"):
+    for name in ("centered", "hierarchical"):
         predictive = Predictive(rb.get_model(name).function, num_samples=4000)
         draws[name] = predictive(jax.random.PRNGKey(3), **inputs)
     for site in ("alpha", "beta"):
         centred, noncentred = (
+            np.asarray(draws["centered"][site]),
             np.asarray(draws["hierarchical"][site]),
-            np.asarray(draws["noncentered"][site]),
         )
         # Heavy-tailed (HalfCauchy scales): compare quartiles, not means.
         np.testing.assert_allclose(
@@ -106,7 +106,7 @@ def test_noncentered_is_the_same_model(radon: rb.RadonData) -> None:
             np.quantile(noncentred, [0.25, 0.5, 0.75]),
             atol=0.06,
         )
-    nc = draws["noncentered"]
+    nc = draws["hierarchical"]
     np.testing.assert_allclose(
         nc["alpha"],
         nc["mu_alpha"][:, None] + nc["sigma_alpha"][:, None] * nc["alpha_decentered"],
@@ -130,7 +130,7 @@ def test_pooled_log_density_matches_hand_computation(radon: rb.RadonData) -> Non
 
 
 def test_unknown_model_lists_the_choices() -> None:
-    with pytest.raises(KeyError, match="choose one of: pooled, separate, hierarchical"):
+    with pytest.raises(KeyError, match="choose one of: pooled, separate, centered, hierarchical"):
         rb.get_model("cubist")
 
 
@@ -229,8 +229,8 @@ def test_weakly_informative_changes_only_the_scales(radon: rb.RadonData) -> None
     for site in ("mu_alpha", "mu_beta", "alpha_decentered", "beta_decentered"):
         fn = trace[site]["fn"]
         assert type(getattr(fn, "base_dist", fn)).__name__ == "Normal", site
-    # the seed's model is untouched
-    assert type(trace_of(rb.hierarchical_noncentered, radon)["eps"]["fn"]).__name__ == "HalfCauchy"
+    # the book's hierarchical model is untouched
+    assert type(trace_of(rb.hierarchical, radon)["eps"]["fn"]).__name__ == "HalfCauchy"
 
 
 def test_prior_predictive_draws_every_site(radon: rb.RadonData) -> None:

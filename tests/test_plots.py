@@ -13,7 +13,7 @@ def short_fits(radon):
     settings = {"chains": 2, "warmup": 150, "draws": 100, "cache": False}
     return {
         "separate": rb.fit("separate", radon, **settings),
-        "hierarchical": rb.fit("noncentered", radon, **settings),
+        "hierarchical": rb.fit("hierarchical", radon, **settings),
     }
 
 
@@ -79,8 +79,8 @@ def test_palette_is_colour_blind_safe() -> None:
 
 def test_funnel_marks_every_divergent_draw(radon) -> None:
     settings = {"chains": 2, "warmup": 150, "draws": 150, "cache": False}
-    centered = rb.fit("hierarchical", radon, **settings)
-    noncentered = rb.fit("noncentered", radon, **settings)
+    centered = rb.fit("centered", radon, **settings)
+    noncentered = rb.fit("hierarchical", radon, **settings)
     fig = plots.plot_funnel(centered, noncentered, "CASS", radon)
     left, right = fig.axes
     assert len(left.collections[1].get_offsets()) == rb.divergences(centered)

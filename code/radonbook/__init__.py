@@ -24,10 +24,10 @@ from .diagnostics import (
 from .inference import fit, model_inputs
 from .models import (
     MODELS,
+    centered,
     correlated,
     get_model,
     hierarchical,
-    hierarchical_noncentered,
     pooled,
     separate,
     uranium,
@@ -44,6 +44,7 @@ __all__ = [
     "DataValidationError",
     "FitCache",
     "RadonData",
+    "centered",
     "check_convergence",
     "convergence_summary",
     "convergence_table",
@@ -55,7 +56,6 @@ __all__ = [
     "from_arrays",
     "get_model",
     "hierarchical",
-    "hierarchical_noncentered",
     "load_radon",
     "model_inputs",
     "pooled",

@@ -6,7 +6,7 @@ Examples
 
     python -m radonbook models
     python -m radonbook fit separate --json
-    python -m radonbook fit noncentered --chains 4 --draws 1000 --no-cache
+    python -m radonbook fit hierarchical --chains 4 --draws 1000 --no-cache
     python -m radonbook check-data data/radon.csv
 """
 

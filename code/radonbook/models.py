@@ -15,8 +15,10 @@ text: ``alpha`` and ``beta`` (intercept and floor effect, log pCi/L),
 (the county population), and the observations ``log_radon``.
 
 Priors are the ones of the source notebook: ``Normal(0, 1)`` for locations,
-``HalfCauchy(1)`` for scales (except in :func:`weakly_informative`, whose
-point is another choice).
+``HalfCauchy(1)`` for scales, except in :func:`separate`, whose county
+intercepts and slopes get ``Normal(0, 10)`` (the source's text asks for wide
+priors there; its code used 1, which pulls small counties towards 0), and in
+:func:`weakly_informative`, whose point is another choice.
 
 Models with a county-level predictor take it as a keyword argument after
 these four: ``log_uranium`` (float, shape (n_counties,), log ppm).
@@ -39,11 +41,12 @@ from numpyro.primitives import Messenger
 
 __all__ = [
     "MODELS",
+    "SEPARATE_PRIOR_SD",
     "ModelSpec",
+    "centered",
     "correlated",
     "get_model",
     "hierarchical",
-    "hierarchical_noncentered",
     "pooled",
     "separate",
     "uranium",
@@ -55,13 +58,11 @@ __all__ = [
 def pooled(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    r"""Complete pooling: one regression line for every house in the state.
+    """Complete pooling: one regression line for every house in the state.
 
-    .. math::
-
-        \alpha, \beta \sim \mathrm{Normal}(0, 1), \quad
-        \epsilon \sim \mathrm{HalfCauchy}(1), \\
-        y_i \sim \mathrm{Normal}(\alpha + \beta x_i, \epsilon).
+        alpha, beta   ~ Normal(0, 1)
+        eps           ~ HalfCauchy(1)
+        log_radon[i]  ~ Normal(alpha + beta * floor[i], eps)
 
     ``county`` and ``n_counties`` are accepted for a common signature and ignored.
     """
@@ -72,46 +73,48 @@ def pooled(
         numpyro.sample("log_radon", dist.Normal(alpha + beta * floor, eps), obs=log_radon)
 
 
+SEPARATE_PRIOR_SD = 10.0
+"""Prior standard deviation of each county's intercept and slope in :func:`separate`
+(log pCi/L): more than ten times the spread of the data, so the data decide."""
+
+
 def separate(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    r"""No pooling: each county its own intercept, slope and noise.
+    """No pooling: each county its own intercept, slope and noise.
 
-    .. math::
-
-        \alpha_c, \beta_c \sim \mathrm{Normal}(0, 1), \quad
-        \epsilon_c \sim \mathrm{HalfCauchy}(1), \\
-        y_i \sim \mathrm{Normal}(\alpha_{c[i]} + \beta_{c[i]} x_i, \epsilon_{c[i]}).
+        alpha[c], beta[c]  ~ Normal(0, 10)    (wide: nothing pulls a county anywhere)
+        eps[c]             ~ HalfCauchy(1)
+        log_radon[i]       ~ Normal(alpha[c[i]] + beta[c[i]] * floor[i], eps[c[i]])
 
     Nothing links the counties, so the posterior is a product of one
     independent posterior per county; :func:`radonbook.fit` samples them as
     such (one adaptation per county), in a single vectorised program.
     """
     with numpyro.plate("county", n_counties):
-        alpha = numpyro.sample("alpha", dist.Normal(0.0, 1.0))
-        beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))
+        alpha = numpyro.sample("alpha", dist.Normal(0.0, SEPARATE_PRIOR_SD))
+        beta = numpyro.sample("beta", dist.Normal(0.0, SEPARATE_PRIOR_SD))
         eps = numpyro.sample("eps", dist.HalfCauchy(1.0))
     mean = alpha[county] + beta[county] * floor
     with numpyro.plate("house", len(floor)):
         numpyro.sample("log_radon", dist.Normal(mean, eps[county]), obs=log_radon)
 
 
-def hierarchical(
+def centered(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    r"""Partial pooling: county intercepts and slopes drawn from a common population.
+    """Partial pooling, centered: county intercepts and slopes drawn from a population.
 
-    .. math::
+        mu_alpha, mu_beta        ~ Normal(0, 1)
+        sigma_alpha, sigma_beta  ~ HalfCauchy(1)
+        alpha[c]                 ~ Normal(mu_alpha, sigma_alpha)
+        beta[c]                  ~ Normal(mu_beta, sigma_beta)
+        eps                      ~ HalfCauchy(1)
+        log_radon[i]             ~ Normal(alpha[c[i]] + beta[c[i]] * floor[i], eps)
 
-        \mu_\alpha, \mu_\beta \sim \mathrm{Normal}(0, 1), \quad
-        \sigma_\alpha, \sigma_\beta \sim \mathrm{HalfCauchy}(1), \\
-        \alpha_c \sim \mathrm{Normal}(\mu_\alpha, \sigma_\alpha), \quad
-        \beta_c \sim \mathrm{Normal}(\mu_\beta, \sigma_\beta), \\
-        \epsilon \sim \mathrm{HalfCauchy}(1), \quad
-        y_i \sim \mathrm{Normal}(\alpha_{c[i]} + \beta_{c[i]} x_i, \epsilon).
-
-    This is the *centered* parameterisation: ``alpha`` and ``beta`` are
-    sampled directly around their population mean.
+    The source notebook's parameterisation: ``alpha`` and ``beta`` are
+    sampled directly around their population means, which makes a funnel
+    with ``sigma_beta`` that NUTS cannot explore (it diverges).
     """
     mu_alpha = numpyro.sample("mu_alpha", dist.Normal(0.0, 1.0))
     sigma_alpha = numpyro.sample("sigma_alpha", dist.HalfCauchy(1.0))
@@ -126,18 +129,22 @@ def hierarchical(
         numpyro.sample("log_radon", dist.Normal(mean, eps), obs=log_radon)
 
 
-def hierarchical_noncentered(
+def hierarchical(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    r"""The hierarchical model, non-centered: the same joint distribution.
+    """Partial pooling, the book's model: :func:`centered`, non-centered.
 
-    ``alpha`` and ``beta`` are written as ``mu + sigma * z`` with standard
-    normal ``z`` (sites ``alpha_decentered`` and ``beta_decentered``), which
-    removes the funnel between a county scale and the county effects.
+    The same joint distribution, sampled through standard normal z's:
+
+        alpha[c] = mu_alpha + sigma_alpha * alpha_decentered[c]
+        beta[c]  = mu_beta + sigma_beta * beta_decentered[c]
+        alpha_decentered[c], beta_decentered[c]  ~ Normal(0, 1)
+
+    which removes the funnel between a county scale and the county effects.
     ``alpha`` and ``beta`` are still recorded, as deterministic sites.
     """
     noncentered = reparam(
-        hierarchical,
+        centered,
         config={"alpha": LocScaleReparam(centered=0), "beta": LocScaleReparam(centered=0)},
     )
     noncentered(county, floor, n_counties, log_radon)
@@ -146,14 +153,12 @@ def hierarchical_noncentered(
 def varying_intercept(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    r"""Varying intercepts, one floor effect for the state.
+    """Varying intercepts, one floor effect for the state.
 
-    .. math::
-
-        \mu_\alpha, \beta \sim \mathrm{Normal}(0, 1), \quad
-        \sigma_\alpha, \epsilon \sim \mathrm{HalfCauchy}(1), \\
-        \alpha_c \sim \mathrm{Normal}(\mu_\alpha, \sigma_\alpha), \quad
-        y_i \sim \mathrm{Normal}(\alpha_{c[i]} + \beta x_i, \epsilon).
+        mu_alpha, beta      ~ Normal(0, 1)
+        sigma_alpha, eps    ~ HalfCauchy(1)
+        alpha[c]            ~ Normal(mu_alpha, sigma_alpha)
+        log_radon[i]        ~ Normal(alpha[c[i]] + beta * floor[i], eps)
 
     Gelman and Hill's first multilevel model of the radon data; the baseline
     for :func:`uranium`, which explains part of ``sigma_alpha``.  Centered:
@@ -178,12 +183,10 @@ def uranium(
     *,
     log_uranium: ArrayLike,
 ) -> None:
-    r"""Varying intercepts predicted by the county's soil uranium (non-centered).
+    """Varying intercepts predicted by the county's soil uranium (non-centered).
 
-    .. math::
-
-        \alpha_c \sim \mathrm{Normal}(\mu_\alpha + \gamma u_c, \sigma_\alpha),
-        \quad \gamma \sim \mathrm{Normal}(0, 1),
+        gamma     ~ Normal(0, 1)
+        alpha[c]  ~ Normal(mu_alpha + gamma * log_uranium[c], sigma_alpha)
 
     otherwise as :func:`varying_intercept`.  ``log_uranium`` (shape
     (n_counties,)) is ``u_c`` in log ppm; ``gamma`` is the change in a
@@ -205,16 +208,12 @@ def uranium(
 def correlated(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    r"""Varying intercepts and slopes that may be correlated (LKJ prior; non-centered).
+    """Varying intercepts and slopes that may be correlated (LKJ prior; non-centered).
 
-    .. math::
-
-        \begin{pmatrix}\alpha_c \\ \beta_c\end{pmatrix} \sim
-        \mathrm{MvNormal}\left(
-        \begin{pmatrix}\mu_\alpha \\ \mu_\beta\end{pmatrix},
-        \begin{pmatrix}\sigma_\alpha^2 & \rho\sigma_\alpha\sigma_\beta \\
-        \rho\sigma_\alpha\sigma_\beta & \sigma_\beta^2\end{pmatrix}\right),
-        \quad \Omega \sim \mathrm{LKJ}(2),
+        (alpha[c], beta[c]) ~ MvNormal((mu_alpha, mu_beta),
+                                       [[sigma_alpha**2, rho * sigma_alpha * sigma_beta],
+                                        [rho * sigma_alpha * sigma_beta, sigma_beta**2]])
+        correlation matrix  ~ LKJ(2)
 
     other priors as :func:`hierarchical`.  Sampled as ``mu + diag(sigma) L z``
     with ``L`` the Cholesky factor of the correlation matrix (site
@@ -262,19 +261,17 @@ class _ReplacePriors(Messenger):
 def weakly_informative(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    r"""The non-centered hierarchical model with half-normal instead of half-Cauchy scales.
+    """The hierarchical model with half-normal instead of half-Cauchy scales.
 
-    .. math::
+        sigma_alpha, sigma_beta, eps  ~ HalfNormal(1)
 
-        \sigma_\alpha, \sigma_\beta, \epsilon \sim \mathrm{HalfNormal}(1),
-
-    everything else as :func:`hierarchical_noncentered`.  A county standard
+    everything else as :func:`hierarchical`.  A county standard
     deviation of 1 on the log scale is a factor of e = 2.7 in radon; the
     half-normal keeps 95 % of its mass below 2 (a factor of 7.4), where the
     half-Cauchy leaves 10 % above 6 (a factor of 400).
     """
     with _ReplacePriors(WEAKLY_INFORMATIVE_SCALES):
-        hierarchical_noncentered(county, floor, n_counties, log_radon)
+        hierarchical(county, floor, n_counties, log_radon)
 
 
 @dataclass(frozen=True)
@@ -291,8 +288,8 @@ class ModelSpec:
         One line for ``python -m radonbook models``.
     should_converge : bool
         False for a model whose fit is expected to show problems: the
-        separate regressions diverge in small counties, and the centered
-        hierarchical model diverges in the funnel of ``sigma_beta``.
+        separate regressions diverge in small counties, and the
+        :func:`centered` model diverges in the funnel of ``sigma_beta``.
     county_inputs : tuple of str
         Keyword arguments the model takes besides the common four, each a
         county-level array of shape (n_counties,) (here only ``log_uranium``).
@@ -320,18 +317,16 @@ MODELS: dict[str, ModelSpec] = {
             should_converge=False,
         ),
         ModelSpec(
-            "hierarchical",
-            hierarchical,
-            "partial pooling, centered (the seed's model; diverges)",
+            "centered",
+            centered,
+            "partial pooling, centered (the source notebook's model; diverges)",
             should_converge=False,
         ),
-        ModelSpec(
-            "noncentered", hierarchical_noncentered, "partial pooling, non-centered parameters"
-        ),
+        ModelSpec("hierarchical", hierarchical, "partial pooling, non-centered: the book's model"),
         ModelSpec(
             "weakly_informative",
             weakly_informative,
-            "noncentered, with half-normal instead of half-Cauchy scales",
+            "hierarchical, with half-normal instead of half-Cauchy scales",
         ),
         ModelSpec(
             "varying_intercept",

@@ -53,8 +53,8 @@ OKABE_ITO = {
 MODEL_COLOURS = {
     "pooled": OKABE_ITO["orange"],
     "separate": OKABE_ITO["blue"],
+    "centered": OKABE_ITO["bluish green"],
     "hierarchical": OKABE_ITO["vermillion"],
-    "noncentered": OKABE_ITO["bluish green"],
 }
 """One colour per model, the same in every figure."""
 
@@ -277,12 +277,13 @@ def plot_rmsd(rmsds: Mapping[str, RMSD]) -> Figure:
 
 
 def plot_funnel(
-    centered: az.InferenceData, noncentered: az.InferenceData, county: str, data: RadonData
+    centered: az.InferenceData, hierarchical: az.InferenceData, county: str, data: RadonData
 ) -> Figure:
     """The funnel: a county's slope against the log of its scale, as each sampler sees it.
 
     Left, the centered model's coordinates (``beta[county]``, ``log sigma_beta``);
-    right, the non-centered model's (``beta_decentered[county]``, ``log sigma_beta``).
+    right, the hierarchical (non-centered) model's (``beta_decentered[county]``,
+    ``log sigma_beta``).
     Divergent transitions are marked: they gather in the neck of the funnel.
     """
     fig = Figure(figsize=(8, 3.6), layout="constrained")
@@ -290,7 +291,7 @@ def plot_funnel(
     index = data.county_index(county)
     panels = (
         (centered, "beta", rf"county slope $\beta_c$ ({county})"),
-        (noncentered, "beta_decentered", rf"standardised slope $z_c$ ({county})"),
+        (hierarchical, "beta_decentered", rf"standardised slope $z_c$ ({county})"),
     )
     for ax, (idata, name, label) in zip(axes, panels, strict=True):
         x = idata.posterior[name].values[..., index].ravel()
