@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from myst_nb.core.read import read_myst_markdown_notebook
+from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[2]
