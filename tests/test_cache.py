@@ -45,16 +45,50 @@ def test_model_and_data_change_the_key(radon) -> None:
     assert key != rb.fit_key("pooled", other.sha256, SETTINGS)
 
 
-def test_model_source_changes_the_key(radon, monkeypatch) -> None:
-    key = rb.fit_key("pooled", radon.sha256, SETTINGS)
-    real_getsource = cache_module.inspect.getsource
+def _package_copy(tmp_path, edit=None):
+    """A copy of the sampling modules in tmp_path, ``edit(name, text)`` applied to each."""
+    for name in cache_module.SAMPLING_MODULES:
+        text = (cache_module.PACKAGE_DIR / name).read_text()
+        (tmp_path / name).write_text(edit(name, text) if edit else text)
+    return tmp_path
 
-    def edited(module):
-        text = real_getsource(module)
-        return text.replace("dist.HalfCauchy(1.0)", "dist.HalfCauchy(2.0)")
 
-    monkeypatch.setattr(cache_module.inspect, "getsource", edited)
-    assert rb.fit_key("pooled", radon.sha256, SETTINGS) != key
+def test_the_key_hashes_the_installed_sampling_code(radon, tmp_path) -> None:
+    assert cache_module.source_digest(_package_copy(tmp_path)) == cache_module.source_digest()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda name, text: text.replace("dist.HalfCauchy(1.0)", "dist.HalfCauchy(2.0)"),
+        lambda name, text: text.replace("Normal(0.0, SEPARATE_PRIOR_SD)", "Normal(0.0, 1.0)"),
+        lambda name, text: text + "\nEXTRA_CODE = 1\n",
+    ],
+    ids=["a prior", "a county prior", "new code"],
+)
+def test_editing_the_code_changes_the_key(tmp_path, edit) -> None:
+    edited = cache_module.source_digest(_package_copy(tmp_path, edit))
+    assert edited != cache_module.source_digest()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda name, text: text.replace('"""', '"""Edited docstring. ', 1),
+        lambda name, text: text.replace("\n\n\ndef ", "\n\n\n# a new comment\ndef "),
+        lambda name, text: text.replace(
+            "    with numpyro.plate(", "    # why\n    with numpyro.plate("
+        ),
+    ],
+    ids=["a docstring", "a comment", "an indented comment"],
+)
+def test_editing_comments_or_docstrings_keeps_the_key(tmp_path, edit) -> None:
+    copy = _package_copy(tmp_path, edit)
+    assert any(
+        (copy / n).read_text() != (cache_module.PACKAGE_DIR / n).read_text()
+        for n in cache_module.SAMPLING_MODULES
+    )
+    assert cache_module.source_digest(copy) == cache_module.source_digest()
 
 
 def test_package_versions_change_the_key(radon, monkeypatch) -> None:
