@@ -5,7 +5,13 @@ from __future__ import annotations
 import arviz as az
 import numpy as np
 import pytest
-from radonbook.predict import EPA_ACTION_LEVEL, exceedance, new_house
+from radonbook.predict import (
+    EPA_ACTION_LEVEL,
+    county_mean,
+    county_median,
+    exceedance,
+    new_house,
+)
 
 
 def constant_fit(**values) -> az.InferenceData:
@@ -73,3 +79,56 @@ def test_exceedance_is_the_share_above_the_level_in_pci_per_litre() -> None:
     assert exceedance(draws) == 0.5
     assert exceedance(draws, level=2.0) == 0.75
     assert EPA_ACTION_LEVEL == 4.0
+
+
+def test_a_new_countys_first_floor_spread_grows_with_sigma_beta() -> None:
+    population = dict(alpha=[1.0, 2.0], beta=[-0.5, -1.0], mu_alpha=1.5, sigma_alpha=0.3)
+    spreads = {}
+    for sigma_beta in (0.1, 0.6):
+        fit = constant_fit(**population, mu_beta=-0.7, sigma_beta=sigma_beta, eps=0.4)
+        first, basement = new_house(fit, floor=1), new_house(fit, floor=0)
+        assert basement.std() == pytest.approx(np.hypot(0.3, 0.4), abs=0.01)
+        spreads[sigma_beta] = first.std()
+        assert first.std() == pytest.approx(np.sqrt(0.3**2 + sigma_beta**2 + 0.4**2), abs=0.01)
+    assert spreads[0.6] > spreads[0.1] + 0.2
+
+
+def test_county_median_and_mean_of_a_known_county_are_the_lognormal_ones() -> None:
+    fit = constant_fit(alpha=[1.0, 2.0], beta=[-0.5, -1.0], eps=0.4)
+    median = county_median(fit, floor=1, county="A")
+    mean = county_mean(fit, floor=1, county="A")
+    assert median.shape == mean.shape == (40_000,)
+    np.testing.assert_allclose(median, np.exp(0.5))
+    np.testing.assert_allclose(mean, np.exp(0.5 + 0.4**2 / 2))
+    # the mean of many simulated readings is the county mean, not the median
+    readings = np.exp(new_house(fit, floor=1, county="A", seed=2))
+    assert readings.mean() == pytest.approx(np.exp(0.5 + 0.4**2 / 2), rel=0.01)
+    assert np.median(readings) == pytest.approx(np.exp(0.5), rel=0.01)
+
+
+def test_a_new_countys_median_varies_with_both_county_scales() -> None:
+    fit = constant_fit(
+        alpha=[1.0, 2.0],
+        beta=[-0.5, -1.0],
+        mu_alpha=1.5,
+        sigma_alpha=0.3,
+        mu_beta=-0.7,
+        sigma_beta=0.2,
+        eps=0.4,
+    )
+    first = np.log(county_median(fit, floor=1, seed=4))
+    assert first.mean() == pytest.approx(0.8, abs=0.01)
+    assert first.std() == pytest.approx(np.hypot(0.3, 0.2), abs=0.01)
+    assert np.log(county_median(fit, floor=0, seed=4)).std() == pytest.approx(0.3, abs=0.01)
+    # same seed, same new counties: the reading is the median times the noise
+    noise = new_house(fit, floor=1, seed=4) - first
+    assert noise.std() == pytest.approx(0.4, abs=0.01)
+    assert np.corrcoef(noise, first)[0, 1] == pytest.approx(0.0, abs=0.02)
+
+
+def test_county_levels_refuse_a_bad_floor() -> None:
+    fit = constant_fit(alpha=[1.0, 2.0], beta=[-0.5, -1.0], eps=0.4)
+    with pytest.raises(ValueError, match="floor must be 0"):
+        county_median(fit, floor=-1, county="A")
+    with pytest.raises(ValueError, match="floor must be 0"):
+        county_mean(fit, floor=3, county="A")

@@ -1,4 +1,17 @@
-"""Predictions for houses not in the data: a new house in a known county, or in a new county."""
+"""Predictions for houses not in the data: a new house in a known county, or in a new county.
+
+Two kinds of quantity, which the book keeps apart:
+
+- :func:`new_house`: the log radon of *one reading* in one new house, the
+  county's line plus the noise ``eps``;
+- :func:`county_median` and :func:`county_mean`: the typical reading of a
+  county's houses on one floor, ``exp(line)`` and ``exp(line + eps**2 / 2)``.
+
+The noise ``eps`` mixes how houses differ with how repeated readings of one
+house differ (season, weather, the test itself): the survey measured each
+house once, so the model cannot tell them apart, and neither quantity is the
+long-term level of one particular house.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +19,32 @@ import arviz as az
 import numpy as np
 import xarray as xr
 
-__all__ = ["EPA_ACTION_LEVEL", "exceedance", "new_county", "new_house"]
+__all__ = [
+    "EPA_ACTION_LEVEL",
+    "county_mean",
+    "county_median",
+    "exceedance",
+    "new_county",
+    "new_house",
+]
 
 EPA_ACTION_LEVEL = 4.0
-"""The US EPA's radon action level, pCi/L: above it, the EPA advises fixing the house."""
+"""The US EPA's radon action level, pCi/L: the EPA advises fixing a home whose radon
+level is 4 pCi/L or more, and following a first short-term test at or above it with a
+long-term test (or a second short-term one) before deciding (*A Citizen's Guide to
+Radon*, EPA 402/K-12/002, 2016)."""
 
 
 def new_house(
     idata: az.InferenceData, floor: int, county: str | None = None, seed: int = 0
 ) -> np.ndarray:
-    """Posterior predictive draws of the log radon of one house not in the data.
+    """Posterior predictive draws of one reading of log radon in a house not in the data.
 
     With ``county`` the house is in that (measured) county: each posterior
     draw gives the county's line, and a reading is drawn around it with the
     noise ``eps``.  Without ``county`` it is in a county we have never
     measured: each draw first draws the county's intercept and slope from the
-    population (``mu_* + sigma_* * z``), then the reading.
+    population (``mu_* + sigma_* * z``, see :func:`new_county`), then the reading.
 
     Parameters
     ----------
@@ -39,18 +62,64 @@ def new_house(
     Returns
     -------
     ndarray of float, shape (chains * draws,)
-        Log radon, log pCi/L.
+        Log radon of one reading, log pCi/L.
     """
+    rng = np.random.default_rng(seed)
+    line = _line(idata, floor, county, rng)
+    eps = _draws(idata.posterior, "eps", county)
+    return line + eps * rng.standard_normal(line.size)
+
+
+def county_median(
+    idata: az.InferenceData, floor: int, county: str | None = None, seed: int = 0
+) -> np.ndarray:
+    """Posterior draws of the median reading of a county's houses on one floor.
+
+    The model's readings are log-normal around the county's line, so half of
+    them lie below ``exp(alpha + beta * floor)``: that is the median, not the
+    mean (see :func:`county_mean`).  Arguments as :func:`new_house`; without
+    ``county``, the county is a new one drawn from the population, with the
+    same draws as :func:`new_house` for the same ``seed``.
+
+    Returns
+    -------
+    ndarray of float, shape (chains * draws,)
+        Median radon, pCi/L.
+    """
+    return np.exp(_line(idata, floor, county, np.random.default_rng(seed)))
+
+
+def county_mean(
+    idata: az.InferenceData, floor: int, county: str | None = None, seed: int = 0
+) -> np.ndarray:
+    """Posterior draws of the mean reading of a county's houses on one floor.
+
+    The mean of a log-normal reading is ``exp(alpha + beta * floor + eps**2 / 2)``,
+    above the median :func:`county_median` by the factor ``exp(eps**2 / 2)``.
+    Arguments as :func:`new_house`.
+
+    Returns
+    -------
+    ndarray of float, shape (chains * draws,)
+        Mean radon, pCi/L.
+    """
+    line = _line(idata, floor, county, np.random.default_rng(seed))
+    eps = _draws(idata.posterior, "eps", county)
+    return np.exp(line + eps**2 / 2)
+
+
+def _line(
+    idata: az.InferenceData, floor: int, county: str | None, rng: np.random.Generator
+) -> np.ndarray:
+    """Draws of ``alpha + beta * floor`` for ``county``, or for a new county if None."""
     if floor not in (0, 1):
         raise ValueError(f"floor must be 0 (basement) or 1 (first floor), got {floor!r}")
     posterior = idata.posterior
-    rng = np.random.default_rng(seed)
     if county is None and "county" in posterior["alpha"].dims:
         alpha, beta = new_county(posterior, rng)
     else:
         alpha, beta = _draws(posterior, "alpha", county), _draws(posterior, "beta", county)
-    eps = _draws(posterior, "eps", county)
-    return alpha + beta * floor + eps * rng.standard_normal(alpha.size)
+    return alpha + beta * floor
 
 
 def new_county(posterior: xr.Dataset, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -91,5 +160,10 @@ def _draws(posterior: xr.Dataset, name: str, county: str | None = None) -> np.nd
 
 
 def exceedance(log_radon: np.ndarray, level: float = EPA_ACTION_LEVEL) -> float:
-    """Share of draws above ``level`` pCi/L, given draws of log radon (log pCi/L)."""
+    """Share of draws above ``level`` pCi/L, given draws of log radon (log pCi/L).
+
+    The share is a probability about whatever the draws are: for
+    :func:`new_house`, about one reading, which is not the long-term level
+    the EPA's action level refers to.
+    """
     return float(np.mean(np.asarray(log_radon) > np.log(level)))
