@@ -1,8 +1,16 @@
-"""Posterior predictive checks: how closely does a fitted model reproduce the data?"""
+"""Posterior predictive checks: how closely does a fitted model reproduce the data?
+
+Two kinds.  :func:`rmsd` measures how far the fitted regression lines are
+from the houses they were fitted to (in-sample fit).  :func:`ppc_statistic`
+asks whether data sets replicated from the fitted model look like the
+observed one, through a test statistic and its posterior predictive p-value.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import arviz as az
 import jax
@@ -15,7 +23,18 @@ from .data import RadonData
 from .inference import model_inputs
 from .models import get_model
 
-__all__ = ["RMSD", "expected_log_radon", "prior_predictive", "rmsd"]
+__all__ = [
+    "PPC",
+    "RMSD",
+    "between_county_f",
+    "expected_log_radon",
+    "ppc_statistic",
+    "prior_predictive",
+    "rmsd",
+    "share_above",
+    "skewness",
+    "standard_deviation",
+]
 
 
 def expected_log_radon(idata: az.InferenceData) -> np.ndarray:
@@ -64,40 +83,197 @@ class RMSD:
     ----------
     of_mean : float
         ``sqrt(mean_i (y_i - mean_s mu_i^s)**2)``: the RMSD of the posterior
-        mean prediction, the single number to compare between models.
+        mean fitted line from the houses it was fitted to, the in-sample fit.
     draws : ndarray, shape (chains * draws,)
-        ``sqrt(mean_i (y_i - mu_i^s)**2)`` for each draw s: the posterior
-        distribution of the RMSD, whose spread shows how uncertain it is.
+        ``sqrt(mean_i (y_i - mu_i^s)**2)`` for each draw s.  These are *not*
+        the uncertainty of :attr:`of_mean`: each adds the posterior spread of
+        the fitted means to the misfit of their average, see
+        :attr:`posterior_variance`.
+    posterior_variance : float
+        ``mean_i var_s mu_i^s`` (log pCi/L squared, variance over draws with
+        divisor the number of draws): how uncertain the fitted means are.
+        For every fit, exactly,
+        ``mean_s draws**2 == of_mean**2 + posterior_variance``.
     """
 
     of_mean: float
     draws: np.ndarray
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        """Central 90 % interval of :attr:`draws`."""
-        low, high = np.quantile(self.draws, [0.05, 0.95])
-        return float(low), float(high)
+    posterior_variance: float
 
 
 def rmsd(idata: az.InferenceData) -> RMSD:
-    """Posterior predictive RMSD of a fit (see :class:`RMSD` for the definition).
+    """In-sample RMSD of a fit's expected log radon (see :class:`RMSD`).
 
     The models of the book are fitted to the same houses, so their RMSDs are
     directly comparable; lower is closer to the data.  Computed on the data
     the model was fitted to, it rewards flexible models: it measures fit, not
-    prediction of new houses.
+    prediction of new houses (for that, see :mod:`radonbook.crossval`).
 
     Parameters
     ----------
     idata : arviz.InferenceData
         A fit from :func:`radonbook.fit`.
     """
-    observed = idata.observed_data["log_radon"].values
-    expected = expected_log_radon(idata)
-    of_mean = float(np.sqrt(np.mean((observed - expected.mean(axis=0)) ** 2)))
+    observed = idata.observed_data["log_radon"].values.astype(np.float64)
+    expected = expected_log_radon(idata).astype(np.float64)  # (draws, houses)
+    mean = expected.mean(axis=0)
+    of_mean = float(np.sqrt(np.mean((observed - mean) ** 2)))
     draws = np.sqrt(np.mean((observed[None, :] - expected) ** 2, axis=1))
-    return RMSD(of_mean=of_mean, draws=draws)
+    posterior_variance = float(np.mean((expected - mean) ** 2))
+    return RMSD(of_mean=of_mean, draws=draws, posterior_variance=posterior_variance)
+
+
+Statistic = Callable[[np.ndarray], np.ndarray]
+"""A test statistic: log radon data sets, shape (m, n_houses), to one value each, shape (m,)."""
+
+
+class PPC(NamedTuple):
+    """A test statistic on replicated and on observed data (see :func:`ppc_statistic`).
+
+    Attributes
+    ----------
+    replicated : ndarray, shape (chains * draws,)
+        The statistic of each replicated data set.
+    observed : float
+        The statistic of the observed data.
+    p_value : float
+        Share of replicated data sets whose statistic is at least the
+        observed one.  Near 0 or near 1 the model rarely produces data like
+        the observed ones in this respect.
+    """
+
+    replicated: np.ndarray
+    observed: float
+    p_value: float
+
+
+def ppc_statistic(
+    idata: az.InferenceData, statistic: Statistic, houses: np.ndarray | None = None
+) -> PPC:
+    """Posterior predictive check of a fit with one test statistic T.
+
+    Each posterior draw s gives a replicated data set ``y_rep^s`` (the
+    ``posterior_predictive`` group of a fit: new readings for the same
+    houses).  The posterior predictive p-value is ``P(T(y_rep) >= T(y))``,
+    estimated as the share of draws (Gelman et al., *Bayesian Data Analysis*,
+    3rd ed., section 6.3).
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit from :func:`radonbook.fit`, with groups ``posterior_predictive``
+        and ``observed_data`` holding ``log_radon``.
+    statistic : callable
+        Maps log radon of shape (m, n_houses) to shape (m,), e.g.
+        :func:`standard_deviation` or ``between_county_f(data.county)``.
+    houses : ndarray of bool, shape (n_houses,), optional
+        Check only these houses (in observed and replicated data alike); the
+        statistic then receives shape (m, houses.sum()).  Default: all.
+
+    Returns
+    -------
+    PPC
+        ``(replicated, observed, p_value)``; ``replicated`` has shape
+        (chains * draws,).
+    """
+    if "posterior_predictive" not in idata.groups():
+        raise ValueError("idata has no posterior_predictive group: fit it with radonbook.fit")
+    observed = idata.observed_data["log_radon"].values.astype(np.float64)
+    replicated = idata.posterior_predictive["log_radon"].values.astype(np.float64)
+    replicated = replicated.reshape(-1, observed.shape[-1])
+    if houses is not None:
+        houses = np.asarray(houses)
+        if houses.dtype != bool or houses.shape != observed.shape:
+            raise ValueError(
+                f"houses must be a boolean mask of shape {observed.shape}, "
+                f"got {houses.dtype} of shape {houses.shape}"
+            )
+        observed, replicated = observed[houses], replicated[:, houses]
+    t_rep = np.asarray(statistic(replicated), dtype=np.float64)
+    if t_rep.shape != (replicated.shape[0],):
+        raise ValueError(
+            f"statistic must map shape (m, n_houses) to (m,), got {t_rep.shape} "
+            f"from {replicated.shape}"
+        )
+    t_obs = float(np.asarray(statistic(observed[None, :]))[0])
+    return PPC(replicated=t_rep, observed=t_obs, p_value=float(np.mean(t_rep >= t_obs)))
+
+
+def standard_deviation(log_radon: np.ndarray) -> np.ndarray:
+    """Standard deviation of the log radon of all houses, shape (m, n) to (m,).
+
+    >>> standard_deviation(np.array([[0.0, 2.0], [1.0, 1.0]]))
+    array([1., 0.])
+    """
+    return np.std(log_radon, axis=-1)
+
+
+def skewness(log_radon: np.ndarray) -> np.ndarray:
+    """Sample skewness ``mean(z**3)`` of the houses' log radon, shape (m, n) to (m,).
+
+    Negative when the lower tail is the longer one; a normal sample has
+    skewness near 0.
+
+    >>> skewness(np.array([[0.0, 0.0, 0.0, 3.0], [0.0, 3.0, 3.0, 3.0]])).round(3)
+    array([ 1.155, -1.155])
+    """
+    centred = log_radon - log_radon.mean(axis=-1, keepdims=True)
+    return np.mean(centred**3, axis=-1) / np.mean(centred**2, axis=-1) ** 1.5
+
+
+def share_above(level: float) -> Statistic:
+    """Statistic: the share of houses whose radon exceeds ``level`` (pCi/L, not log).
+
+    >>> share_above(4.0)(np.log(np.array([[1.0, 5.0, 10.0, 2.0]])))
+    array([0.5])
+    """
+    if not level > 0:
+        raise ValueError(f"level is a radon level in pCi/L and must be > 0, got {level}")
+    log_level = np.log(level)
+
+    def statistic(log_radon: np.ndarray) -> np.ndarray:
+        return np.mean(log_radon > log_level, axis=-1)
+
+    return statistic
+
+
+def between_county_f(county: np.ndarray) -> Statistic:
+    """Statistic: the one-way analysis-of-variance F ratio of log radon between counties.
+
+    ``F = [sum_c n_c (ybar_c - ybar)**2 / (C - 1)] / [sum_i (y_i - ybar_c[i])**2 / (n - C)]``
+    over the C counties present (n_c houses each): how far apart the county
+    means are, relative to the spread of houses within a county.  Near 1
+    when the counties do not differ; large counties weigh more, so the few
+    houses of a small county cannot make it large by chance.
+
+    Parameters
+    ----------
+    county : ndarray of int, shape (n_houses,)
+        Each house's county index.
+
+    >>> f = between_county_f(np.array([0, 0, 1, 1]))
+    >>> f(np.array([[0.0, 1.0, 3.0, 4.0]]))
+    array([18.])
+    """
+    county = np.asarray(county)
+    _, index, houses = np.unique(county, return_inverse=True, return_counts=True)
+    n, n_groups = county.size, houses.size
+    if n_groups < 2 or n_groups == n:
+        raise ValueError(
+            f"the F ratio needs at least 2 counties and a county with 2 houses, got "
+            f"{n_groups} counties for {n} houses"
+        )
+    indicator = np.zeros((n, n_groups))
+    indicator[np.arange(n), index] = 1.0
+
+    def statistic(log_radon: np.ndarray) -> np.ndarray:
+        means = (log_radon @ indicator) / houses  # (m, counties)
+        grand = log_radon.mean(axis=-1, keepdims=True)
+        between = np.sum(houses * (means - grand) ** 2, axis=-1) / (n_groups - 1)
+        within = np.sum((log_radon - means[:, index]) ** 2, axis=-1) / (n - n_groups)
+        return between / within
+
+    return statistic
 
 
 def prior_predictive(
