@@ -2,19 +2,64 @@
 
 from __future__ import annotations
 
+import arviz as az
+import jax
+import numpy as np
 import pytest
 import radonbook as rb
 from matplotlib.figure import Figure
+from numpyro import handlers
 from radonbook import plots
+from radonbook.inference import model_inputs
+
+
+def synthetic_fit(
+    model: str, data: rb.RadonData, chains: int = 2, draws: int = 100, divergent: int = 0
+) -> az.InferenceData:
+    """Random draws laid out as :func:`radonbook.fit` lays out a fit of ``model``: no MCMC.
+
+    The figures read only that layout (the model's sites with their shapes,
+    dims, ``model`` and ``n_counties``), so draws of the right shapes serve:
+    standard normal, positive for scales, in (-1, 1) for ``rho``.  The first
+    ``divergent`` draws of each chain are flagged as divergent.
+    """
+    spec = rb.get_model(model)
+    inputs = model_inputs(data, observed=False, spec=spec)
+
+    def sites() -> dict[str, jax.Array]:  # traced abstractly by eval_shape: nothing is computed
+        trace = handlers.trace(handlers.seed(spec.function, 0)).get_trace(**inputs)
+        kept = ("sample", "deterministic")
+        return {k: s["value"] for k, s in trace.items() if s["type"] in kept and k != "log_radon"}
+
+    rng = np.random.default_rng(0)
+    posterior = {}
+    for name, shape in jax.eval_shape(sites).items():
+        values = rng.normal(size=(chains, draws, *shape.shape))
+        if name.startswith("sigma") or name == "eps":
+            values = np.abs(values)
+        posterior[name] = np.tanh(values) if name == "rho" else values
+    diverging = np.zeros((chains, draws), bool)
+    diverging[:, :divergent] = True
+    idata = az.from_dict(
+        posterior=posterior,
+        sample_stats={"diverging": diverging},
+        observed_data={"log_radon": data.log_radon},
+        constant_data={"county": data.county, "floor": data.floor},
+        coords={"county": list(data.county_names), "house": np.arange(data.n_houses)},
+        dims={
+            **{k: ["county"] for k, v in posterior.items() if v.shape[2:] == (data.n_counties,)},
+            "log_radon": ["house"],
+            "county": ["house"],
+            "floor": ["house"],
+        },
+    )
+    idata.posterior.attrs.update({"model": model, "n_counties": data.n_counties})
+    return idata
 
 
 @pytest.fixture(scope="module")
 def short_fits(radon):
-    settings = {"chains": 2, "warmup": 150, "draws": 100, "cache": False}
-    return {
-        "separate": rb.fit("separate", radon, **settings),
-        "hierarchical": rb.fit("hierarchical", radon, **settings),
-    }
+    return {name: synthetic_fit(name, radon) for name in ("separate", "hierarchical")}
 
 
 def assert_readable(fig: Figure, panels: int) -> None:
@@ -78,9 +123,8 @@ def test_palette_is_colour_blind_safe() -> None:
 
 
 def test_funnel_marks_every_divergent_draw(radon) -> None:
-    settings = {"chains": 2, "warmup": 150, "draws": 150, "cache": False}
-    centered = rb.fit("centered", radon, **settings)
-    noncentered = rb.fit("hierarchical", radon, **settings)
+    centered = synthetic_fit("centered", radon, draws=150, divergent=6)
+    noncentered = synthetic_fit("hierarchical", radon, draws=150, divergent=1)
     fig = plots.plot_funnel(centered, noncentered, "CASS", radon)
     left, right = fig.axes
     assert len(left.collections[1].get_offsets()) == rb.divergences(centered)
@@ -163,7 +207,63 @@ def _with_gamma(idata):
 
 
 def test_correlation_figure(radon) -> None:
-    fit = rb.fit("correlated", radon, chains=2, warmup=150, draws=100, cache=False)
+    fit = synthetic_fit("correlated", radon)
     fig = plots.plot_correlation(fit)
     assert_readable(fig, 2)
     assert fig.axes[0].get_xlim() == (-1.0, 1.0) or fig.axes[0].get_xlim()[0] <= -1.0
+
+
+def test_shrinkage_figure_draws_only_the_chosen_counties(radon, short_fits) -> None:
+    own = rb.least_squares(radon)
+    both_floors = ((own["basement"] > 0) & (own["first_floor"] > 0)).to_numpy()
+    start = np.column_stack([own["alpha"], np.where(both_floors, own["beta"], 0.0)])
+    fig = plots.plot_shrinkage(radon, start, short_fits["hierarchical"], counties=both_floors)
+    ax = fig.axes[0]
+    assert len(ax.texts) == both_floors.sum()
+    # each arrow starts at the separate estimate given for its county
+    starts = np.array([arrow.xyann for arrow in ax.texts])
+    np.testing.assert_allclose(starts, start[both_floors])
+    with pytest.raises(ValueError, match=r"must have shape \(85, 2\), got \(85,\)"):
+        plots.plot_shrinkage(radon, own["alpha"].to_numpy(), short_fits["hierarchical"])
+
+
+def test_estimates_by_size_marks_the_failed_fits(radon, short_fits) -> None:
+    failed = np.zeros(radon.n_counties, bool)
+    failed[[radon.county_index("MURRAY"), radon.county_index("WILKIN")]] = True
+    fig = plots.plot_estimates_by_size(radon, short_fits["separate"], failed)
+    top, bottom = fig.axes
+    # the panels share the x axis, labelled once, at the bottom
+    assert "houses" in bottom.get_xlabel() and top.get_ylabel() and bottom.get_ylabel()
+    assert top.get_legend() is not None
+    fig.canvas.draw()
+    labels = top.get_legend_handles_labels()[1]
+    assert labels == ["meets the convergence rule", "breaks the convergence rule"]
+    marked = top.collections[3]  # vlines and points of the kept, then of the failed fits
+    assert len(marked.get_offsets()) == 2
+    no_first = (np.bincount(radon.county[radon.floor == 1], minlength=radon.n_counties) == 0).sum()
+    assert len(bottom.collections[-1].get_offsets()) == no_first
+    assert "no first-floor reading" in bottom.get_legend_handles_labels()[1][-1]
+    with pytest.raises(ValueError, match=r"failed must have shape \(85,\), got \(3,\)"):
+        plots.plot_estimates_by_size(radon, short_fits["separate"], np.ones(3, bool))
+
+
+def test_prior_pull_figure_plots_gaps_from_the_own_mean(radon) -> None:
+    own = rb.least_squares(radon)["alpha"].to_numpy()
+    fig = plots.plot_prior_pull(radon, own, {"wide": own + 0.0, "narrow": own - 0.5})
+    assert_readable(fig, 1)
+    wide, narrow = fig.axes[0].collections[:2]
+    np.testing.assert_allclose(wide.get_offsets()[:, 1], 0.0)
+    np.testing.assert_allclose(narrow.get_offsets()[:, 1], -0.5)
+    assert len(wide.get_offsets()) == np.isfinite(own).sum()
+
+
+def test_intercept_shrinkage_marks_arrows_that_point_outwards(radon) -> None:
+    separate = np.full(radon.n_counties, 2.0)
+    hierarchical = np.full(radon.n_counties, 1.5)
+    hierarchical[:3] = 2.5  # three counties move away from mu_alpha = 1
+    fig = plots.plot_intercept_shrinkage(radon, separate, hierarchical, mu_alpha=1.0)
+    assert_readable(fig, 1)
+    arrows = fig.axes[0].texts
+    assert len(arrows) == (radon.houses_per_county > 0).sum()
+    black = [a for a in arrows if a.arrow_patch.get_edgecolor()[:3] == (0.0, 0.0, 0.0)]
+    assert len(black) == 3

@@ -26,13 +26,19 @@ __all__ = [
     "plot_county_data",
     "plot_dial",
     "plot_dial_setting",
+    "plot_estimates_by_size",
     "plot_funnel",
     "plot_heldout",
     "plot_houses_per_county",
+    "plot_intercept_shrinkage",
     "plot_intercepts_vs_uranium",
+    "plot_ppc_densities",
+    "plot_ppc_statistics",
     "plot_predictions",
     "plot_prior_predictive",
+    "plot_prior_pull",
     "plot_regression_lines",
+    "plot_reml_vs_posterior",
     "plot_rmsd",
     "plot_shrinkage",
     "plot_trace",
@@ -173,35 +179,49 @@ def plot_regression_lines(
 
 def plot_shrinkage(
     data: RadonData,
-    separate: az.InferenceData,
+    separate: az.InferenceData | np.ndarray,
     hierarchical: az.InferenceData,
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
+    counties: np.ndarray | None = None,
 ) -> Figure:
     """Arrows from each county's separate to its hierarchical posterior mean.
 
     The x axis is the intercept (basement log radon), the y axis the floor
-    effect.  Marker area grows with the county's number of houses; the
-    population means of the hierarchical model are marked with a cross.
-    The limits default to the range of all estimates; with limits given,
-    counties whose separate estimate falls outside are drawn at the edge
-    with an open marker, so none is hidden.
+    effect.  ``separate`` is the separate fit, or its posterior means as an
+    array of shape (n_counties, 2) (intercept, floor effect; e.g. the exact
+    ones of :func:`radonbook.baseline.separate_posterior`).  ``counties``
+    (bool, shape (n_counties,)) selects the counties drawn (default all);
+    leave out those whose separate slope is only its prior.  Marker area
+    grows with the county's number of houses; the population means of the
+    hierarchical model are marked with a cross.  The limits default to the
+    range of the estimates drawn; with limits given, counties whose separate
+    estimate falls outside are drawn at the edge with an open marker, so
+    none is hidden.
     """
     fig = Figure(figsize=(6.5, 5.2), layout="constrained")
     ax = fig.subplots()
-    start = np.column_stack(
-        [separate.posterior[v].mean(("chain", "draw")).values for v in ("alpha", "beta")]
-    )
+    if isinstance(separate, az.InferenceData):
+        start = np.column_stack(
+            [separate.posterior[v].mean(("chain", "draw")).values for v in ("alpha", "beta")]
+        )
+    else:
+        start = np.asarray(separate, float)
+    if start.shape != (data.n_counties, 2):
+        raise ValueError(
+            f"separate estimates must have shape ({data.n_counties}, 2), got {start.shape}"
+        )
     end = np.column_stack(
         [hierarchical.posterior[v].mean(("chain", "draw")).values for v in ("alpha", "beta")]
     )
+    drawn = np.ones(data.n_counties, bool) if counties is None else np.asarray(counties, bool)
+    start, end, size = start[drawn], end[drawn], 8 + 2.5 * data.houses_per_county[drawn]
     both = np.vstack([start, end])
     pad = 0.05 * (both.max(axis=0) - both.min(axis=0))
     xlim = xlim or (both[:, 0].min() - pad[0], both[:, 0].max() + pad[0])
     ylim = ylim or (both[:, 1].min() - pad[1], both[:, 1].max() + pad[1])
     clipped = np.column_stack([np.clip(start[:, 0], *xlim), np.clip(start[:, 1], *ylim)])
     outside = (clipped != start).any(axis=1)
-    size = 8 + 2.5 * data.houses_per_county
     for (x0, y0), (x1, y1) in zip(clipped, end, strict=True):
         ax.annotate(
             "",
@@ -231,7 +251,7 @@ def plot_shrinkage(
     ax.set_ylim(*ylim)
     ax.set_xlabel(r"county intercept $\alpha_c$ (basement log radon)")
     ax.set_ylabel(r"county floor effect $\beta_c$ (log radon)")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="best", fontsize="small")  # where no county is
     return fig
 
 
@@ -594,4 +614,281 @@ def plot_heldout(table: Mapping[str, Mapping[str, float]]) -> Figure:
     ax.set_ylabel("RMSD (log pCi/L)")
     ax.legend(loc="upper left", fontsize="small", ncols=len(models))
     ax.margins(y=0.15)
+    return fig
+
+
+def plot_reml_vs_posterior(
+    reml_alpha: np.ndarray, reml_beta: np.ndarray, idata: az.InferenceData
+) -> Figure:
+    """Every county's intercept (left) and slope (right): posterior mean minus REML estimate.
+
+    ``reml_alpha`` and ``reml_beta`` (shape (n_counties,)) are the REML
+    estimates of the county effects (:class:`radonbook.reml.RemlFit`), on the x
+    axes; ``idata`` is a hierarchical fit with ``alpha`` and ``beta``.  On the
+    dashed line at 0 the two methods agree.  Log pCi/L.
+    """
+    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    panels = (
+        (reml_alpha, "alpha", r"intercept $\alpha_c$"),
+        (reml_beta, "beta", r"floor slope $\beta_c$"),
+    )
+    for ax, (reml, name, symbol) in zip(axes, panels, strict=True):
+        posterior_mean = idata.posterior[name].mean(("chain", "draw")).values
+        ax.axhline(0.0, color=OKABE_ITO["black"], ls="--", lw=0.9, label="equal")
+        ax.scatter(
+            reml,
+            posterior_mean - reml,
+            s=14,
+            color=MODEL_COLOURS["hierarchical"],
+            label="county",
+        )
+        ax.set_xlabel(f"REML estimate of {symbol} (log pCi/L)")
+    axes[0].set_ylabel("posterior mean - REML (log pCi/L)")
+    axes[0].legend(loc="upper right", fontsize="small")
+    return fig
+
+
+def _kde(values: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Gaussian kernel density of each row of ``values`` (m, n) on ``grid`` (g,): (m, g)."""
+    z = (grid[None, None, :] - values[..., None]) / bandwidth
+    return np.exp(-0.5 * z**2).sum(axis=-2) / (values.shape[-1] * bandwidth * np.sqrt(2 * np.pi))
+
+
+def plot_ppc_densities(
+    fits: Mapping[str, az.InferenceData],
+    n_replicates: int = 40,
+    xlim: tuple[float, float] = (-3.5, 5.5),
+) -> Figure:
+    """Replicated against observed distributions of log radon, one panel per fit.
+
+    Each thin line is the density of one data set replicated from a fit's
+    ``posterior_predictive`` group (``n_replicates`` draws evenly spaced
+    through the chains), the black line the density of the observed log
+    radon.  All are smoothed with the same Gaussian kernel (Silverman's
+    bandwidth of the observed data), so the lines differ only where the data
+    sets do.  Values outside ``xlim`` (log pCi/L) are counted in the
+    densities but not drawn.
+    """
+    observed = next(iter(fits.values())).observed_data["log_radon"].values
+    spread = min(observed.std(), np.subtract(*np.quantile(observed, [0.75, 0.25])) / 1.34)
+    bandwidth = 0.9 * spread * observed.size ** (-0.2)
+    grid = np.linspace(*xlim, 300)
+    fig = Figure(figsize=(3.0 * len(fits) + 0.5, 3.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(fits), sharex=True, sharey=True))
+    for ax, (label, idata) in zip(axes, fits.items(), strict=True):
+        colour = MODEL_COLOURS.get(label, OKABE_ITO["black"])
+        replicated = idata.posterior_predictive["log_radon"].values
+        replicated = replicated.reshape(-1, observed.size)
+        pick = np.linspace(0, replicated.shape[0] - 1, n_replicates).astype(int)
+        density = _kde(replicated[pick], grid, bandwidth)
+        ax.plot(grid, density.T, color=colour, alpha=0.25, lw=0.8)
+        ax.plot([], [], color=colour, lw=1.5, label=f"replicated ({label})")
+        ax.plot(grid, _kde(observed[None, :], grid, bandwidth)[0], color="black", lw=2)
+        ax.plot([], [], color="black", lw=2, label="observed")
+        ax.set_xlabel(LOG_RADON_LABEL)
+        ax.legend(loc="upper left", fontsize="x-small", frameon=False)
+    axes[0].set_ylabel("density")
+    axes[0].set_xlim(*xlim)
+    return fig
+
+
+def _statistic_bins(replicated: np.ndarray, observed: float, n_bins: int = 40) -> np.ndarray:
+    """About ``n_bins`` bin edges over the central 99 % of ``replicated`` and ``observed``.
+
+    A statistic with few distinct values (a share of houses: k / n) gets bins
+    that hold the same number of its values each, so the histogram shows no
+    comb of alternating heights.
+    """
+    low, high = np.quantile(replicated, [0.005, 0.995])
+    low, high = min(low, observed), max(high, observed)
+    steps = np.diff(np.unique(replicated))
+    step = steps.min() if steps.size else 0.0
+    if step > 0 and np.allclose(steps / step, np.round(steps / step), atol=1e-6):
+        width = step * max(1, int(np.ceil((high - low) / step / n_bins)))
+        start = np.min(replicated) + np.floor((low - np.min(replicated)) / width) * width
+        return np.arange(start - step / 2, high + width, width)
+    margin = 0.05 * (high - low) if high > low else 0.5
+    return np.linspace(low - margin, high + margin, n_bins + 1)
+
+
+def plot_ppc_statistics(results: Mapping[str, Mapping[str, tuple]]) -> Figure:
+    """Test statistics on replicated data, with the observed value: one row per statistic.
+
+    ``results`` maps a statistic's label (which labels the x-axis) to a
+    mapping from model name (a column) to a :class:`radonbook.checks.PPC`.
+    Each panel is a histogram of the statistic over the replicated data sets,
+    a black line at the observed value and the posterior predictive p-value.
+    The histogram spans the central 99 % of the replicated values and the
+    observed one; the p-value counts all of them.
+    """
+    statistics = list(results)
+    models = list(results[statistics[0]])
+    fig = Figure(figsize=(2.6 * len(models) + 0.6, 2.0 * len(statistics) + 0.4))
+    fig.set_layout_engine("constrained")
+    axes = fig.subplots(len(statistics), len(models), squeeze=False)
+    for row, statistic in enumerate(statistics):
+        for col, model in enumerate(models):
+            ax = axes[row, col]
+            replicated, observed, p_value = results[statistic][model]
+            ax.hist(
+                replicated,
+                bins=_statistic_bins(replicated, observed),
+                color=MODEL_COLOURS.get(model, OKABE_ITO["black"]),
+                alpha=0.7,
+            )
+            ax.axvline(observed, color="black", lw=2)
+            ax.text(
+                0.97,
+                0.93,
+                f"p = {p_value:.3f}",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize="small",
+            )
+            ax.set_yticks([])
+            ax.set_xlabel(statistic, fontsize="small")
+            if row == 0:
+                ax.set_title(model, fontsize="medium")
+    axes[0, 0].plot([], [], color="black", lw=2, label="observed")
+    axes[0, 0].legend(loc="upper left", fontsize="x-small", frameon=False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("replicated data sets", fontsize="small")
+    return fig
+
+
+def _log_jitter(x: np.ndarray, seed: int, width: float = 0.07) -> np.ndarray:
+    """``x`` spread sideways by up to +/- ``width`` in log10 units (for a log axis)."""
+    return x * 10 ** _jitter(len(x), seed, width)
+
+
+def plot_estimates_by_size(
+    data: RadonData,
+    idata: az.InferenceData,
+    failed: np.ndarray | None = None,
+    level: float = 0.9,
+) -> Figure:
+    """Each county's posterior intercept and slope, with intervals, against its houses.
+
+    Two panels share the x axis (houses in the county, log scale, spread
+    sideways so counties of equal size stay apart): the intercept
+    ``alpha`` (top) and the floor effect ``beta`` (bottom), each county a
+    posterior mean with its central ``level`` interval, in log pCi/L.
+    Counties where ``failed`` (bool, shape (n_counties,)) is True are drawn
+    in another colour with open markers: their fit breaks the convergence
+    rule.  In the slope panel, counties with no first-floor reading are
+    grey: their posterior is the prior.
+    """
+    failed = np.zeros(data.n_counties, bool) if failed is None else np.asarray(failed, bool)
+    if failed.shape != (data.n_counties,):
+        raise ValueError(f"failed must have shape ({data.n_counties},), got {failed.shape}")
+    fig = Figure(figsize=(6.5, 6.0), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True)
+    x = _log_jitter(data.houses_per_county.astype(float), seed=0)
+    no_first = np.bincount(data.county[data.floor == 1], minlength=data.n_counties) == 0
+    tail = (1 - level) / 2
+    panels = (("alpha", r"intercept $\alpha_c$ (log pCi/L)"), ("beta", r"floor effect $\beta_c$"))
+    for ax, (name, label) in zip(axes, panels, strict=True):
+        draws = idata.posterior[name].stack(sample=("chain", "draw")).values
+        low, high = np.quantile(draws, [tail, 1 - tail], axis=-1)
+        mean = draws.mean(axis=-1)
+        prior_only = no_first if name == "beta" else np.zeros_like(no_first)
+        groups = (
+            (~failed & ~prior_only, MODEL_COLOURS["separate"], True, "meets the convergence rule"),
+            (failed & ~prior_only, OKABE_ITO["vermillion"], False, "breaks the convergence rule"),
+            (prior_only, "0.6", True, "no first-floor reading: the prior"),
+        )
+        for rows, colour, filled, legend in groups:
+            if not rows.any():
+                continue
+            ax.vlines(x[rows], low[rows], high[rows], color=colour, lw=0.9, alpha=0.7)
+            ax.scatter(
+                x[rows],
+                mean[rows],
+                s=16,
+                color=colour,
+                facecolors=colour if filled else "white",
+                zorder=3,
+                label=legend,
+            )
+        ax.set_ylabel(label)
+        ax.legend(loc="upper right", fontsize="small")
+    axes[1].set_xscale("log")
+    axes[1].set_xlabel(f"houses measured in the county (log scale); bars: {level:.0%} intervals")
+    return fig
+
+
+def plot_prior_pull(
+    data: RadonData, own: np.ndarray, estimates: Mapping[str, np.ndarray]
+) -> Figure:
+    """How far each prior moves the county intercepts from the county's own basement mean.
+
+    ``own`` (shape (n_counties,)) is each county's mean basement log radon
+    (NaN where it has none, left out); ``estimates`` maps a label (the
+    prior) to posterior means of the intercepts, same shape.  Each point is
+    a county: its estimate minus ``own``, against its number of basement
+    readings (log scale).  Log pCi/L.
+    """
+    fig = Figure(figsize=(6.5, 3.8), layout="constrained")
+    ax = fig.subplots()
+    basement = np.bincount(data.county[data.floor == 0], minlength=data.n_counties)
+    shown = np.isfinite(own) & (basement > 0)
+    x = _log_jitter(basement[shown].astype(float), seed=1)
+    colours = [OKABE_ITO["orange"], MODEL_COLOURS["separate"], OKABE_ITO["bluish green"]]
+    markers = ["o", "s", "^"]
+    for (label, values), colour, marker in zip(estimates.items(), colours, markers, strict=False):
+        gap = np.asarray(values)[shown] - own[shown]
+        ax.scatter(x, gap, s=18, marker=marker, color=colour, alpha=0.8, label=label)
+    ax.axhline(0, color=OKABE_ITO["black"], lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("basement readings in the county (log scale)")
+    ax.set_ylabel("posterior mean intercept minus\nbasement mean (log pCi/L)")
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def plot_intercept_shrinkage(
+    data: RadonData, separate: np.ndarray, hierarchical: np.ndarray, mu_alpha: float
+) -> Figure:
+    """Each county's intercept moving from its separate to its hierarchical estimate.
+
+    ``separate`` and ``hierarchical`` (shape (n_counties,)) are posterior
+    mean intercepts in log pCi/L; ``mu_alpha`` (the population mean) is a
+    dashed line.  One arrow per county, at its number of houses (log scale,
+    spread sideways); arrows that end farther from ``mu_alpha`` than they
+    start are drawn in black.  Counties without houses are left out.
+    """
+    separate, hierarchical = np.asarray(separate, float), np.asarray(hierarchical, float)
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    counts = data.houses_per_county
+    shown = counts > 0
+    x = _log_jitter(counts.astype(float), seed=2)
+    outward = np.abs(hierarchical - mu_alpha) > np.abs(separate - mu_alpha)
+    for county in np.flatnonzero(shown):
+        colour = OKABE_ITO["black"] if outward[county] else "0.55"
+        ax.annotate(
+            "",
+            xy=(x[county], hierarchical[county]),
+            xytext=(x[county], separate[county]),
+            arrowprops={"arrowstyle": "->", "color": colour, "lw": 0.8, "shrinkA": 0, "shrinkB": 2},
+        )
+    ax.scatter(x[shown], separate[shown], s=14, color=MODEL_COLOURS["separate"], label="separate")
+    ax.scatter(
+        x[shown],
+        hierarchical[shown],
+        s=14,
+        color=MODEL_COLOURS["hierarchical"],
+        zorder=3,
+        label="hierarchical",
+    )
+    ax.plot([], [], color=OKABE_ITO["black"], lw=0.8, label=r"ends farther from $\mu_\alpha$")
+    ax.axhline(
+        mu_alpha, color=OKABE_ITO["black"], ls="--", lw=1, label=r"population mean $\mu_\alpha$"
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel("houses measured in the county (log scale)")
+    ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
+    ax.legend(loc="lower right", fontsize="small")
     return fig
