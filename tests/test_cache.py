@@ -16,13 +16,14 @@ SETTINGS = {"chains": 2, "warmup": 100, "draws": 100, "seed": 0, "target_accept"
 
 def quick_fit(data: rb.RadonData, store: rb.FitCache, **changes):
     settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"} | changes
-    return rb.fit("pooled", data, cache=store, **settings)
+    return rb.fit("pooled", data, cache=store, check=False, **settings)
 
 
 def entries(store: rb.FitCache) -> list[str]:
     return sorted(p.name for p in store.folder.iterdir())
 
 
+@pytest.mark.slow
 def test_second_fit_is_read_from_the_cache(radon, cache) -> None:
     first = quick_fit(radon, cache)
     assert [name.split(".", 1)[1] for name in entries(cache)] == ["json", "lock", "nc"]
@@ -98,6 +99,7 @@ def test_package_versions_change_the_key(radon, monkeypatch) -> None:
     assert rb.fit_key("pooled", radon.sha256, SETTINGS) != key
 
 
+@pytest.mark.slow
 def test_changed_data_is_refitted_not_read(radon, cache) -> None:
     first = quick_fit(radon, cache)
     shifted = rb.from_arrays(radon.county, radon.floor, radon.log_radon + 1.0, radon.county_names)
@@ -108,6 +110,7 @@ def test_changed_data_is_refitted_not_read(radon, cache) -> None:
     assert len(entries(cache)) == 6  # two entries: .nc, .json and .lock each
 
 
+@pytest.mark.slow
 def test_corrupt_entry_is_detected_and_refitted(radon, cache) -> None:
     first = quick_fit(radon, cache)
     netcdf = next(cache.folder.glob("*.nc"))
@@ -121,6 +124,7 @@ def test_corrupt_entry_is_detected_and_refitted(radon, cache) -> None:
     np.testing.assert_array_equal(again.posterior["alpha"], first.posterior["alpha"])
 
 
+@pytest.mark.slow
 def test_half_written_entry_is_ignored(radon, cache) -> None:
     quick_fit(radon, cache)
     meta = next(cache.folder.glob("*.json"))
@@ -134,12 +138,13 @@ def test_half_written_entry_is_ignored(radon, cache) -> None:
     assert cache.load(key) is None
 
 
+@pytest.mark.slow
 def test_a_fit_being_computed_elsewhere_is_waited_for_not_repeated(radon, cache) -> None:
     # The main thread plays another process that is computing the entry: it holds the
     # key's lock (a separate open file, so flock makes the worker wait) and saves a fit.
     settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"}
     key = rb.fit_key("pooled", radon.sha256, SETTINGS)
-    elsewhere = rb.fit("pooled", radon, cache=False, **(settings | {"seed": 7}))
+    elsewhere = rb.fit("pooled", radon, cache=False, check=False, **(settings | {"seed": 7}))
     computed, results = [], []
 
     def compute():
@@ -161,14 +166,16 @@ def test_a_fit_being_computed_elsewhere_is_waited_for_not_repeated(radon, cache)
     np.testing.assert_array_equal(results[0].posterior["alpha"], elsewhere.posterior["alpha"])
 
 
+@pytest.mark.slow
 def test_no_cache_reads_and_writes_nothing(radon, cache) -> None:
     quick_fit(radon, cache)
     before = entries(cache)
     settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"}
-    rb.fit("pooled", radon, cache=False, **settings)
+    rb.fit("pooled", radon, cache=False, check=False, **settings)
     assert entries(cache) == before
 
 
+@pytest.mark.slow
 def test_clear_empties_the_folder(radon, cache) -> None:
     quick_fit(radon, cache)
     assert cache.clear() == 3  # .nc, .json and .lock

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import arviz as az
 import numpy as np
 import pytest
@@ -46,7 +49,9 @@ def test_pooled_posterior_is_close_to_least_squares(
 
 
 def test_same_seed_same_draws(radon: rb.RadonData, pooled_fit: az.InferenceData) -> None:
-    again = rb.fit("pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False)
+    again = rb.fit(
+        "pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False, check=False
+    )
     np.testing.assert_array_equal(again.posterior["alpha"], pooled_fit.posterior["alpha"])
 
 
@@ -57,8 +62,9 @@ def test_bad_settings_are_refused(radon: rb.RadonData) -> None:
         rb.fit("spline", radon, cache=False)
 
 
+@pytest.mark.slow
 def test_county_coordinates_are_names(radon: rb.RadonData) -> None:
-    idata = rb.fit("hierarchical", radon, chains=2, warmup=200, draws=200, cache=False)
+    idata = rb.fit("hierarchical", radon, chains=2, warmup=200, draws=200, cache=False, check=False)
     assert idata.posterior["alpha"].dims == ("chain", "draw", "county")
     assert list(idata.posterior["county"].values) == list(radon.county_names)
     assert "alpha[CASS]" in az.summary(idata, var_names=["alpha"], kind="diagnostics").index
@@ -152,7 +158,9 @@ def test_hierarchical_fit_recovers_simulated_hyperparameters(radon: rb.RadonData
         "sigma_beta": beta.std(ddof=1),
         "eps": np.std(simulated.log_radon - alpha[radon.county] - beta[radon.county] * radon.floor),
     }
-    idata = rb.fit("hierarchical", simulated, chains=4, warmup=500, draws=500, cache=False)
+    idata = rb.fit(
+        "hierarchical", simulated, chains=4, warmup=500, draws=500, cache=False, check=False
+    )
     for name, value in realised.items():
         low, high = np.quantile(idata.posterior[name].values, [0.05, 0.95])
         assert low < value < high, f"{name}: {value} outside 90% interval ({low:.3f}, {high:.3f})"
@@ -161,6 +169,7 @@ def test_hierarchical_fit_recovers_simulated_hyperparameters(radon: rb.RadonData
     assert ((low < alpha) & (alpha < high)).mean() > 0.8
 
 
+@pytest.mark.slow
 def test_fit_batch_holds_fixed_sites_and_masks_held_out_houses(radon: rb.RadonData) -> None:
     from radonbook.inference import fit_batch
 
@@ -176,6 +185,7 @@ def test_fit_batch_holds_fixed_sites_and_masks_held_out_houses(radon: rb.RadonDa
         warmup=200,
         draws=200,
         cache=False,
+        check=False,
     )
     assert "sigma_alpha" not in fits.posterior
     assert fits.posterior["alpha"].dims == ("chain", "draw", "member", "county")
@@ -204,3 +214,83 @@ def test_fit_batch_refuses_bad_input(radon: rb.RadonData) -> None:
             keep=np.ones((2, radon.n_houses), bool),
             fixed={"sigma_alpha": np.ones(3)},
         )
+
+
+def short_specs(monkeypatch, **changes) -> None:
+    """Give every model ``changes`` (e.g. ``draws=50``) for this test."""
+    for name, spec in list(rb.MODELS.items()):
+        monkeypatch.setitem(rb.MODELS, name, replace(spec, **changes))
+
+
+@pytest.mark.slow
+def test_fit_refuses_a_model_that_should_converge_but_did_not(
+    radon: rb.RadonData, monkeypatch
+) -> None:
+    """Too few draws for the rule: fit raises, naming model, parameters, settings and the fix.
+
+    ``draws=None`` takes the model's own ``ModelSpec.draws`` (here cut to 50).
+    """
+    short_specs(monkeypatch, draws=50)
+    with pytest.raises(rb.ConvergenceError) as info:
+        rb.fit("pooled", radon, chains=2, warmup=100, cache=False)
+    message = str(info.value)
+    assert re.match(r"pooled did not converge: .*\d parameter\(s\) with bulk ESS < 400 \(", message)
+    assert re.search(r"\b(alpha|beta|eps)=\d+", message)
+    assert "2 chains x 50 draws after 100 warmup, seed 0" in message
+    assert "benchmarks/convergence_margin.py" in message and "check=False" in message
+    unchecked = rb.fit("pooled", radon, chains=2, warmup=100, cache=False, check=False)
+    assert unchecked.posterior.sizes["draw"] == 50
+
+
+def test_fit_checks_only_models_that_should_converge(radon: rb.RadonData) -> None:
+    from radonbook.inference import _enforce_convergence
+
+    rng = np.random.default_rng(0)
+    stuck = az.from_dict(  # four chains that disagree: R-hat far above 1.01
+        posterior={"alpha": rng.normal(size=(4, 100)) + np.arange(4)[:, None]},
+        sample_stats={"diverging": np.zeros((4, 100), bool)},
+    )
+    settings = {"chains": 4, "warmup": 100, "draws": 100, "seed": 0}
+    with pytest.raises(rb.ConvergenceError, match=r"R-hat > 1.01 \(alpha="):
+        _enforce_convergence(rb.get_model("hierarchical"), stuck, settings)
+    _enforce_convergence(rb.get_model("centered"), stuck, settings)  # its failure is the lesson
+    _enforce_convergence(rb.get_model("separate"), stuck, settings)
+
+
+@pytest.mark.slow
+def test_a_cached_fit_is_checked_and_check_leaves_the_cache_key_alone(
+    radon: rb.RadonData, cache: rb.FitCache, monkeypatch
+) -> None:
+    import radonbook.inference
+
+    settings = {"chains": 2, "warmup": 100, "draws": 50, "cache": cache}
+    stored = rb.fit("pooled", radon, check=False, **settings)
+    entries = sorted(cache.folder.iterdir())
+
+    def refit(*args, **kwargs):
+        raise AssertionError("refitted: check entered the cache key")
+
+    monkeypatch.setattr(radonbook.inference, "_fit_afresh", refit)
+    with pytest.raises(rb.ConvergenceError, match="pooled did not converge"):
+        rb.fit("pooled", radon, **settings)  # the same entry, read back and checked
+    assert sorted(cache.folder.iterdir()) == entries
+    again = rb.fit("pooled", radon, check=False, **settings)
+    np.testing.assert_array_equal(again.posterior["alpha"], stored.posterior["alpha"])
+
+
+@pytest.mark.slow
+def test_fit_batch_refuses_members_that_did_not_converge(radon: rb.RadonData) -> None:
+    from radonbook.inference import fit_batch
+
+    keep = np.ones((2, radon.n_houses), bool)
+    keep[1, radon.county == radon.county_index("HENNEPIN")] = False
+    settings = {"keep": keep, "chains": 2, "warmup": 100, "draws": 50, "cache": False}
+    with pytest.raises(rb.ConvergenceError) as info:
+        fit_batch("pooled", radon, **settings)
+    message = str(info.value)
+    assert message.startswith("pooled did not converge in 2 of 2 batch member(s):")
+    assert re.search(r"\n  member 0: .*bulk ESS < 400", message)
+    assert re.search(r"\n  member 1: .*bulk ESS < 400", message)
+    assert "2 chains x 50 draws after 100 warmup" in message
+    fits = fit_batch("pooled", radon, check=False, **settings)
+    assert fits.posterior.sizes["member"] == 2

@@ -6,6 +6,11 @@ independent posteriors, each with its own step-size and mass-matrix
 adaptation, but in one compiled program (:func:`_sample_separate`) instead of
 a Python loop of 85 MCMC runs.  Every fit is stored in the fit cache
 (:mod:`radonbook.cache`) so chapters share it and rebuilds never resample.
+
+Both entry points enforce the book's convergence rule
+(:func:`radonbook.diagnostics.check_convergence`) for every model that
+should converge: a fit that breaks it, fresh or from the cache, raises
+:class:`~radonbook.diagnostics.ConvergenceError` unless ``check=False``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from numpyro.primitives import Messenger
 
 from .cache import FitCache, fit_key
 from .data import RadonData
+from .diagnostics import ESS_MIN, RHAT_MAX, ConvergenceError, check_convergence
 from .models import ModelSpec, get_model
 
 __all__ = ["fit", "fit_batch", "model_inputs"]
@@ -85,10 +91,11 @@ def fit(
     *,
     chains: int = 4,
     warmup: int = 1000,
-    draws: int = 1000,
+    draws: int | None = None,
     seed: int = 0,
     cache: bool | FitCache = True,
     progress: bool = False,
+    check: bool = True,
 ) -> az.InferenceData:
     """Sample a model's posterior with NUTS, from the fit cache when possible.
 
@@ -98,8 +105,12 @@ def fit(
         A name in :data:`radonbook.models.MODELS`.
     data : RadonData
         The houses to condition on.
-    chains, warmup, draws : int
-        Number of chains, of adaptation iterations and of kept draws per chain.
+    chains, warmup : int
+        Number of chains and of adaptation iterations per chain.
+    draws : int, optional
+        Kept draws per chain; default the model's
+        :attr:`~radonbook.models.ModelSpec.draws`, enough for the book's
+        convergence rule with margin (``benchmarks/convergence_margin.py``).
     seed : int
         Seed of the PRNG key; the same seed gives the same draws.
     cache : bool or FitCache
@@ -107,6 +118,13 @@ def fit(
         reads nor writes one, a ``FitCache`` uses that folder.
     progress : bool
         Show a progress bar on stderr while sampling.
+    check : bool
+        For a model with :attr:`~radonbook.models.ModelSpec.should_converge`,
+        raise :class:`~radonbook.diagnostics.ConvergenceError` if the fit
+        breaks the book's convergence rule (checked on cached fits too).
+        Pass False only for fits whose numbers the book does not report
+        (tests, benchmarks) or whose failure it shows as one.  It does not
+        change the draws, nor the cache key.
 
     Returns
     -------
@@ -120,10 +138,37 @@ def fit(
         ``n_counties``, ``sampling_time`` (seconds) and the sampler settings.
     """
     spec = get_model(model)
+    draws = spec.draws if draws is None else draws
     settings = _sampler_settings(spec, chains, warmup, draws, seed)
-    return _through_cache(
+    idata = _through_cache(
         cache, spec.name, data, settings, lambda: _fit_afresh(spec, data, settings, progress)
     )
+    if check:
+        _enforce_convergence(spec, idata, settings)
+    return idata
+
+
+def _enforce_convergence(spec: ModelSpec, idata: az.InferenceData, settings: dict) -> None:
+    """Raise :class:`ConvergenceError` if a model that should converge broke the rule.
+
+    The message adds to :func:`check_convergence`'s (model, parameters,
+    values) the settings of the fit and what to do about it.
+    """
+    if not spec.should_converge:
+        return
+    try:
+        check_convergence(idata)
+    except ConvergenceError as error:
+        raise ConvergenceError(
+            f"{error}\n"
+            f"(model {spec.name!r}: {settings['chains']} chains x {settings['draws']} draws "
+            f"after {settings['warmup']} warmup, seed {settings['seed']}.)  "
+            f"The book reports only fits with R-hat <= {RHAT_MAX}, bulk and tail ESS >= "
+            f"{ESS_MIN} and no divergences.  Draw more (a larger draws=; fit() defaults to "
+            f"ModelSpec.draws, {spec.draws} for this model, chosen with margin by "
+            "benchmarks/convergence_margin.py) or sample better; pass check=False only "
+            "where the failure is the lesson, and say so on the page."
+        ) from None
 
 
 def _sampler_settings(
@@ -179,6 +224,8 @@ def fit_batch(
     seed: int = 0,
     cache: bool | FitCache = True,
     progress: bool = False,
+    check: bool = True,
+    target_accept: float | None = None,
 ) -> az.InferenceData:
     """Many fits of one model at once, each with its own NUTS adaptation.
 
@@ -204,8 +251,13 @@ def fit_batch(
     centering : dict of str to float, optional
         Location-scale sites to reparameterise with ``LocScaleReparam(centered=c)``:
         0 is non-centered, 1 centered, in between partly centered.
-    chains, warmup, draws, seed, cache, progress
-        As for :func:`fit`.
+    chains, warmup, draws, seed, cache, progress, check
+        As for :func:`fit` (``draws`` is required here); the convergence rule
+        applies to every member on its own.
+    target_accept : float, optional
+        NUTS target acceptance probability; default the model's
+        :attr:`~radonbook.models.ModelSpec.target_accept`.  Larger values take
+        smaller steps (e.g. held-out refits that must not diverge).
 
     Returns
     -------
@@ -216,6 +268,8 @@ def fit_batch(
         and each fixed site as ``fixed_<name>`` (member).
     """
     spec = get_model(model)
+    if target_accept is not None:
+        spec = replace(spec, target_accept=float(target_accept))
     if spec.name == "separate":
         raise ValueError("fit_batch does not sample 'separate'; see radonbook.crossval.held_out")
     fixed = {name: np.asarray(values, np.float32) for name, values in (fixed or {}).items()}
@@ -239,7 +293,10 @@ def fit_batch(
     def compute() -> az.InferenceData:
         return _fit_batch_afresh(spec, data, keep, fixed, centering, settings, progress)
 
-    return _through_cache(cache, f"{spec.name}/batch", data, settings, compute)
+    idata = _through_cache(cache, f"{spec.name}/batch", data, settings, compute)
+    if check:
+        _enforce_convergence(spec, idata, settings)
+    return idata
 
 
 def _fit_batch_afresh(
