@@ -6,7 +6,7 @@ Examples
 
     python -m radonbook models
     python -m radonbook fit separate --json
-    python -m radonbook fit hierarchical --chains 4 --draws 1000 --no-cache
+    python -m radonbook fit hierarchical --chains 4 --draws 1500 --no-cache
     python -m radonbook check-data code/radonbook/radon.csv
 """
 
@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit_cmd.add_argument("model", choices=list(MODELS))
     fit_cmd.add_argument("--chains", type=_positive, default=4)
     fit_cmd.add_argument("--warmup", type=_positive, default=1000)
-    fit_cmd.add_argument("--draws", type=_positive, default=1000)
+    fit_cmd.add_argument(
+        "--draws", type=_positive, default=None, help="draws per chain (default: the model's)"
+    )
     fit_cmd.add_argument("--seed", type=int, default=0)
     fit_cmd.add_argument("--data", default=None, help="CSV file (default: the packaged survey)")
     fit_cmd.add_argument(
@@ -139,7 +141,7 @@ def _fit_command(args: argparse.Namespace) -> int:
         "from_cache": seconds < float(idata.posterior.attrs["sampling_time"]),
         "chains": args.chains,
         "warmup": args.warmup,
-        "draws": args.draws,
+        "draws": idata.posterior.sizes["draw"],
         "seed": args.seed,
         "parameters": parameter_table(idata),
     }
