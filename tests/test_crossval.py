@@ -1,11 +1,19 @@
-"""Held-out predictions: the folds, their validation, and what refits predict."""
+"""Held-out predictions: the folds, their validation, what refits predict, and their checks."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
 import radonbook as rb
-from radonbook.crossval import county_folds, held_out, kfold
+from radonbook.crossval import (
+    county_folds,
+    held_out,
+    held_out_schemes,
+    kfold,
+    psis_loo,
+)
 
 
 def test_kfold_holds_out_every_house_once_in_balanced_folds(radon: rb.RadonData) -> None:
@@ -42,46 +50,72 @@ def test_a_house_held_out_twice_is_refused(radon: rb.RadonData) -> None:
         held_out("pooled", radon, keep)
 
 
+@pytest.mark.slow
 def test_pooled_refits_predict_the_least_squares_line_of_the_other_houses(
     radon: rb.RadonData,
 ) -> None:
     keep = kfold(radon, folds=2, seed=0)
-    result = held_out("pooled", radon, keep, warmup=300, draws=300, cache=False)
+    result = held_out("pooled", radon, keep, cache=False)
     for row in keep:
         x = np.column_stack([np.ones(row.sum()), radon.floor[row]])
         coef, *_ = np.linalg.lstsq(x, radon.log_radon[row], rcond=None)
         expected = coef[0] + coef[1] * radon.floor[~row]
         np.testing.assert_allclose(result.predicted[~row], expected, atol=0.03)
-    assert result.divergences == 0 and result.max_rhat < 1.05
+    # checked refits met the rule, and the table says so, fold by fold
+    assert list(result.refits["fold"]) == [0, 1]
+    assert list(result.refits["houses"]) == [int(row.sum()) for row in keep]
+    assert result.refits["converged"].all()
+    assert result.divergences == 0 and result.max_rhat <= 1.01 and result.min_ess >= 400
     assert result.rmsd == pytest.approx(np.sqrt(np.mean((radon.log_radon - result.predicted) ** 2)))
+
+
+@pytest.mark.slow
+def test_a_refit_that_breaks_the_rule_stops_naming_model_fold_and_parameter(
+    radon: rb.RadonData,
+) -> None:
+    keep = kfold(radon, folds=2, seed=0)
+    short = {"chains": 2, "warmup": 100, "draws": 50, "cache": False}  # 100 draws: ESS < 400
+    with pytest.raises(
+        rb.ConvergenceError,
+        match=r"refit of 'pooled' for folds fold 0 breaks .*ESS < 400 \((alpha|beta|eps)=",
+    ):
+        held_out("pooled", radon, keep, **short)
+    recorded = held_out("pooled", radon, keep, check=False, **short)
+    assert not recorded.refits["converged"].any()
+    assert recorded.min_ess < 400
 
 
 def test_separate_predicts_a_held_out_county_with_its_prior_line(radon: rb.RadonData) -> None:
     keep = county_folds(radon, folds=5)
     result = held_out("separate", radon, keep)
     np.testing.assert_array_equal(result.predicted, 0.0)
-    assert np.isnan(result.max_rhat)
+    assert np.isnan(result.max_rhat) and result.refits.empty
 
 
-def test_separate_refit_uses_only_the_kept_houses_of_the_county(radon: rb.RadonData) -> None:
-    """A big county keeps half its houses: its prediction is near their mean per floor."""
+def test_separate_refit_is_the_exact_posterior_of_the_kept_houses(radon: rb.RadonData) -> None:
+    """Each held-out house gets its county's exact posterior mean line from its fold's houses."""
     keep = kfold(radon, folds=2, seed=1)
-    result = held_out("separate", radon, keep, cache=False)
+    result = held_out("separate", radon, keep)
     big = radon.county_index("HENNEPIN")
     for row in keep:
-        held = (~row) & (radon.county == big) & (radon.floor == 0)
-        kept = row & (radon.county == big) & (radon.floor == 0)
-        assert result.predicted[held] == pytest.approx(
-            np.full(held.sum(), radon.log_radon[kept].mean()), abs=0.1
+        kept = rb.from_arrays(
+            radon.county[row], radon.floor[row], radon.log_radon[row], radon.county_names
         )
+        line = rb.separate_posterior(kept).iloc[big]
+        held = (~row) & (radon.county == big)
+        expected = line["alpha_mean"] + line["beta_mean"] * radon.floor[held]
+        np.testing.assert_allclose(result.predicted[held], expected)
+        # with a wide prior that line is the kept basement readings' mean
+        basement = row & (radon.county == big) & (radon.floor == 0)
+        assert line["alpha_mean"] == pytest.approx(radon.log_radon[basement].mean(), abs=0.01)
+    assert result.refits.empty  # nothing sampled
 
 
+@pytest.mark.slow
 def test_psis_loo_ranks_and_reports_pareto_k(radon: rb.RadonData, pooled_fit) -> None:
-    import warnings
-
-    from radonbook.crossval import psis_loo
-
-    other = rb.fit("pooled", radon, chains=2, warmup=300, draws=300, seed=2, cache=False)
+    other = rb.fit(
+        "pooled", radon, chains=2, warmup=300, draws=300, seed=2, cache=False, check=False
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Estimated shape parameter of Pareto")
         comparison, loo = psis_loo({"a": pooled_fit, "b": other})
@@ -91,11 +125,10 @@ def test_psis_loo_ranks_and_reports_pareto_k(radon: rb.RadonData, pooled_fit) ->
     assert abs(float(comparison["elpd_diff"].iloc[1])) < 2
 
 
+@pytest.mark.slow
 def test_schemes_are_refitted_together_and_reported_apart(radon: rb.RadonData) -> None:
-    from radonbook.crossval import held_out_schemes
-
     schemes = {"houses": kfold(radon, folds=2), "counties": county_folds(radon, folds=2)}
-    separate = held_out_schemes("separate", radon, schemes, cache=False)
+    separate = held_out_schemes("separate", radon, schemes)
     assert set(separate) == {"houses", "counties"}
     np.testing.assert_array_equal(separate["counties"].predicted, 0.0)
     # a house is predicted by the prior line (0) only when its fold kept none of its county
@@ -110,6 +143,6 @@ def test_schemes_are_refitted_together_and_reported_apart(radon: rb.RadonData) -
     # an unmeasured county gets the state's line: close to the other counties' mean
     for result in pooled.values():
         assert result.rmsd == pytest.approx(0.83, abs=0.03)
-        assert result.divergences == 0
+        assert result.divergences == 0 and len(result.refits) == 2
     with pytest.raises(ValueError, match="at least one scheme"):
         held_out_schemes("pooled", radon, {})

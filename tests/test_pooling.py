@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import radonbook as rb
-from radonbook.pooling import fit_dial, precision_weighted
+from radonbook.pooling import CENTERED_FROM, fit_dial, precision_weighted
 
 
 def county_means(data: rb.RadonData, beta: float) -> np.ndarray:
@@ -31,16 +31,32 @@ def test_precision_weighted_gives_equal_weight_at_n_equal_eps2_over_sigma2(
     assert estimate == pytest.approx((1.4 + county_means(radon, -0.6)[county]) / 2)
 
 
+@pytest.mark.slow
 def test_dial_fits_follow_the_textbook_formula(radon: rb.RadonData) -> None:
-    dial = fit_dial(radon, np.array([0.02, 0.3, 3.0]), cache=False)
-    assert dial.alpha.shape == (3, radon.n_counties)
-    assert dial.divergences == 0 and dial.max_rhat < 1.05
+    grid = np.array([0.02, 0.3, 3.0])  # both sides of CENTERED_FROM: two programs
+    assert grid.min() < CENTERED_FROM <= grid.max()
+    dial = fit_dial(radon, grid[::-1], warmup=500, draws=500, cache=False)
+    np.testing.assert_array_equal(dial.sigma_alpha, grid)
+    assert dial.alpha.shape == (3, radon.n_counties) and dial.mu_alpha.shape == (3,)
+    assert dial.divergences == 0 and dial.max_rhat <= 1.01
+    assert min(dial.min_ess_bulk, dial.min_ess_tail) >= 400
     for i, sigma in enumerate(dial.sigma_alpha):
         textbook = precision_weighted(radon, sigma, dial.mu_alpha[i], dial.beta[i], dial.eps[i])
         np.testing.assert_allclose(dial.alpha[i], textbook, atol=0.08)
     # the ends of the dial: pooled, then close to each county's own mean
     assert np.ptp(dial.alpha[0]) < 0.1
     assert np.ptp(dial.alpha[-1]) > 1.0
+
+
+@pytest.mark.slow
+def test_a_dial_fit_that_breaks_the_rule_stops_naming_its_sigma_alpha(
+    radon: rb.RadonData,
+) -> None:
+    short = {"chains": 2, "warmup": 100, "draws": 50, "cache": False}  # 100 draws: ESS < 400
+    with pytest.raises(rb.ConvergenceError, match=r"sigma_alpha=0\.3\b.*ESS < 400"):
+        fit_dial(radon, np.array([0.3]), **short)
+    recorded = fit_dial(radon, np.array([0.3]), check=False, **short)
+    assert min(recorded.min_ess_bulk, recorded.min_ess_tail) < 400
 
 
 def test_dial_refuses_non_positive_values(radon: rb.RadonData) -> None:

@@ -7,6 +7,14 @@ county, or group of counties, at a time (the question "a county we have
 never measured"), and
 :func:`held_out` refits the model once per fold, all folds in one
 vectorised program, and collects the predictions.
+
+Every refit is held to the book's convergence rule
+(:func:`radonbook.diagnostics.check_convergence`): a refit that fails it
+raises :class:`~radonbook.diagnostics.ConvergenceError` naming the model,
+the fold and the parameters.  The separate regressions are not sampled at
+all: their per-county posteriors are computed exactly
+(:func:`radonbook.baseline.separate_posterior`), which is also what makes
+their refits cheap and sure in the smallest counties, where NUTS diverges.
 """
 
 from __future__ import annotations
@@ -16,16 +24,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import arviz as az
-import jax
 import numpy as np
 import pandas as pd
 
-from .data import RadonData
-from .diagnostics import parameter_names
-from .inference import _sample_county_rows, fit_batch, pad_by_county
+from .baseline import separate_posterior
+from .data import RadonData, from_arrays
+from .diagnostics import (
+    ESS_MIN,
+    RHAT_MAX,
+    ConvergenceError,
+    check_convergence,
+    convergence_summary,
+)
+from .inference import fit_batch
 from .models import get_model
 
-__all__ = ["HeldOut", "county_folds", "held_out", "held_out_schemes", "kfold", "psis_loo"]
+__all__ = [
+    "SMALL_COUNTY",
+    "HeldOut",
+    "county_folds",
+    "held_out",
+    "held_out_schemes",
+    "kfold",
+    "psis_loo",
+]
+
+SMALL_COUNTY = 5
+"""Most houses a county may have to count as small in the comparison chapter: there a
+county's likelihood barely constrains its three separate-regression parameters."""
 
 
 def kfold(data: RadonData, folds: int = 5, seed: int = 0) -> np.ndarray:
@@ -70,7 +96,7 @@ def county_folds(data: RadonData, folds: int | None = None, seed: int = 0) -> np
 
 @dataclass(frozen=True)
 class HeldOut:
-    """Each house's prediction by the fit that held it out.
+    """Each house's prediction by the fit that held it out, and how well each refit converged.
 
     Attributes
     ----------
@@ -80,23 +106,44 @@ class HeldOut:
     predicted : ndarray, shape (n_houses,)
         Posterior mean of the expected log radon, ``alpha + beta * floor``
         for the house's county, under the fit without the house.
-    divergences : int
-        Divergent transitions over all refits.
-    max_rhat : float
-        Largest R-hat of any parameter in any refit; NaN if nothing was
-        sampled (the separate regressions with whole counties held out).
+    refits : pandas.DataFrame
+        One row per sampled refit (fold).  Columns ``fold``, ``county``
+        (empty: every refit covers all counties), ``houses``
+        (houses the refit conditions on), ``divergences``, ``max_rhat``,
+        ``min_ess_bulk``, ``min_ess_tail`` (worst over the refit's
+        parameters), ``worst`` (the parameter that fails worst, or has the
+        smallest ESS) and ``converged`` (the book's rule: R-hat <=
+        :data:`~radonbook.diagnostics.RHAT_MAX`, both ESS >=
+        :data:`~radonbook.diagnostics.ESS_MIN`, no divergence).  Empty for
+        the separate regressions, whose posteriors are computed exactly.
     """
 
     model: str
     observed: np.ndarray
     predicted: np.ndarray
-    divergences: int
-    max_rhat: float
+    refits: pd.DataFrame
 
     @property
     def rmsd(self) -> float:
         """``sqrt(mean_i (y_i - predicted_i)**2)``, log pCi/L."""
         return float(np.sqrt(np.mean((self.observed - self.predicted) ** 2)))
+
+    @property
+    def divergences(self) -> int:
+        """Divergent transitions over all refits."""
+        return int(self.refits["divergences"].sum())
+
+    @property
+    def max_rhat(self) -> float:
+        """Largest R-hat of any parameter in any refit; NaN if nothing was sampled."""
+        return float(self.refits["max_rhat"].max()) if len(self.refits) else float("nan")
+
+    @property
+    def min_ess(self) -> float:
+        """Smallest bulk or tail ESS of any parameter in any refit; NaN if nothing was sampled."""
+        if not len(self.refits):
+            return float("nan")
+        return float(self.refits[["min_ess_bulk", "min_ess_tail"]].min().min())
 
 
 def held_out(
@@ -104,11 +151,13 @@ def held_out(
     data: RadonData,
     keep: np.ndarray,
     *,
-    chains: int = 2,
-    warmup: int = 250,
-    draws: int = 250,
+    chains: int = 4,
+    warmup: int = 1000,
+    draws: int = 1000,
     seed: int = 0,
     cache: bool = True,
+    check: bool = True,
+    target_accept: float = 0.9,
 ) -> HeldOut:
     """Refit ``model`` once per fold and predict every house from the fold that held it out.
 
@@ -122,12 +171,31 @@ def held_out(
         From :func:`kfold` or :func:`county_folds`; every house must be
         held out by exactly one fold.
     chains, warmup, draws, seed, cache
-        Sampler settings of each refit (a prediction needs fewer draws than
-        a chapter's fit).
+        Sampler settings of each refit.  The defaults meet the book's
+        convergence rule for the pooled and hierarchical refits of the
+        comparison chapter.
+    target_accept : float
+        NUTS target acceptance probability of every refit.  Above NumPyro's
+        0.8, so steps are smaller: a batch of ten hierarchical refits at 0.8
+        diverged now and then.
+    check : bool
+        Raise :class:`~radonbook.diagnostics.ConvergenceError` if a refit
+        breaks the convergence rule (except separate regressions with at most
+        :data:`SMALL_COUNTY` houses); the message names the model, the fold
+        and the parameters.  With False every refit is only recorded.
     """
     schemes = {"folds": keep}
     return held_out_schemes(
-        model, data, schemes, chains=chains, warmup=warmup, draws=draws, seed=seed, cache=cache
+        model,
+        data,
+        schemes,
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        seed=seed,
+        cache=cache,
+        check=check,
+        target_accept=target_accept,
     )["folds"]
 
 
@@ -136,11 +204,13 @@ def held_out_schemes(
     data: RadonData,
     schemes: Mapping[str, np.ndarray],
     *,
-    chains: int = 2,
-    warmup: int = 250,
-    draws: int = 250,
+    chains: int = 4,
+    warmup: int = 1000,
+    draws: int = 1000,
     seed: int = 0,
     cache: bool = True,
+    check: bool = True,
+    target_accept: float = 0.9,
 ) -> dict[str, HeldOut]:
     """:func:`held_out` for several ways of folding at once, e.g. houses and counties.
 
@@ -155,7 +225,7 @@ def held_out_schemes(
     first = np.cumsum([0] + [len(keep) for keep in keeps.values()])
     members = {name: np.arange(first[i], first[i + 1]) for i, name in enumerate(keeps)}
     if get_model(model).name == "separate":
-        return _held_out_separate(data, all_keep, members, chains, warmup, draws, seed)
+        return _held_out_separate(data, all_keep, members)
     fits = fit_batch(
         model,
         data,
@@ -165,12 +235,20 @@ def held_out_schemes(
         draws=draws,
         seed=seed,
         cache=cache,
+        check=False,  # checked below, fold by fold, so that a failure names its fold
+        target_accept=target_accept,
     )
     means = fits.posterior.mean(("chain", "draw"))
-    rhat = az.rhat(fits, var_names=parameter_names(fits))
     houses = np.arange(data.n_houses)
     results = {}
     for name, rows in members.items():
+        refits = pd.DataFrame(
+            [
+                _refit_row(fits.isel(member=int(m)), model, f"{name} fold {k}", check)
+                | {"fold": k, "county": "", "houses": int(all_keep[m].sum())}
+                for k, m in enumerate(rows)
+            ]
+        )
         fold = rows[np.argmax(~all_keep[rows], axis=0)]  # the member that held each house out
         alpha = means["alpha"].values[fold]  # (houses,) or (houses, counties)
         beta = means["beta"].values[fold]
@@ -182,10 +260,60 @@ def held_out_schemes(
             model=model,
             observed=data.log_radon,
             predicted=alpha + beta * data.floor,
-            divergences=int(fits.sample_stats["diverging"].isel(member=rows).sum()),
-            max_rhat=float(rhat.isel(member=rows).to_array().max()),
+            refits=refits[list(_REFIT_COLUMNS)],
         )
     return results
+
+
+_REFIT_COLUMNS = (
+    "fold",
+    "county",
+    "houses",
+    "divergences",
+    "max_rhat",
+    "min_ess_bulk",
+    "min_ess_tail",
+    "worst",
+    "converged",
+)
+
+
+def _refit_row(refit: az.InferenceData, model: str, label: str, check: bool) -> dict:
+    """Worst diagnostics of one refit; with ``check``, raise if it breaks the rule."""
+    if check:
+        try:
+            summary = check_convergence(refit)
+        except ConvergenceError as error:
+            raise ConvergenceError(
+                f"refit of {model!r} for {label} breaks the convergence rule: {error}. "
+                "Give held_out more draws (or chains), or sample better."
+            ) from None
+    else:
+        summary = convergence_summary(refit)
+    return _worst(summary, int(refit.sample_stats["diverging"].sum()))
+
+
+def _worst(summary: pd.DataFrame, divergences: int) -> dict:
+    """Worst R-hat and ESS of a summary, its divergences, and whether it meets the rule.
+
+    ``worst`` names the parameter with the largest R-hat if one breaks the
+    rule, else the one with the smallest ESS.
+    """
+    row = {
+        "divergences": divergences,
+        "max_rhat": float(summary["r_hat"].max()),
+        "min_ess_bulk": float(summary["ess_bulk"].min()),
+        "min_ess_tail": float(summary["ess_tail"].min()),
+    }
+    ess = summary[["ess_bulk", "ess_tail"]].min(axis=1)
+    high_rhat = summary["r_hat"] > RHAT_MAX
+    row["worst"] = str(summary["r_hat"].idxmax() if high_rhat.any() else ess.idxmin())
+    row["converged"] = bool(
+        divergences == 0
+        and row["max_rhat"] <= RHAT_MAX
+        and min(row["min_ess_bulk"], row["min_ess_tail"]) >= ESS_MIN
+    )
+    return row
 
 
 def _checked_folds(data: RadonData, keep: np.ndarray) -> np.ndarray:
@@ -204,68 +332,33 @@ def _checked_folds(data: RadonData, keep: np.ndarray) -> np.ndarray:
 
 
 def _held_out_separate(
-    data: RadonData,
-    keep: np.ndarray,
-    members: dict[str, np.ndarray],
-    chains: int,
-    warmup: int,
-    draws: int,
-    seed: int,
+    data: RadonData, keep: np.ndarray, members: dict[str, np.ndarray]
 ) -> dict[str, HeldOut]:
-    """The separate regressions: refit only the (fold, county) pairs that hold out a house.
+    """The separate regressions' held-out predictions, from their exact posteriors.
 
-    A county's separate posterior depends on its own kept houses only, so
-    the prediction for a held-out house needs one run: its county, with the
-    houses its fold kept (none, when the whole county is held out: then the
-    posterior is the prior).
+    A county's separate posterior depends on its own kept houses only, and
+    :func:`radonbook.baseline.separate_posterior` computes it exactly (closed
+    form given ``eps``, quadrature over ``eps``): no sampler, so nothing can
+    fail to converge, even in the smallest counties, where NUTS does.  A
+    county whose fold kept none of its houses gets the prior's mean line, 0.
     """
-    fold_of = {name: rows[np.argmax(~keep[rows], axis=0)] for name, rows in members.items()}
-    pairs = sorted(
-        {
-            (int(f), int(c))
-            for fold in fold_of.values()
-            for f, c in zip(fold, data.county, strict=True)
-        }
-    )
-    padded = {f: pad_by_county(data, keep[f]) for f in {f for f, _ in pairs}}
-    rows = [np.stack([padded[f][part][c] for f, c in pairs]) for part in range(3)]
-    # A county whose fold kept none of its houses has its prior as posterior:
-    # alpha and beta ~ Normal(0, 1), whose mean line is exactly 0.  No run needed.
-    sampled = rows[2].any(axis=1)
-    alpha_mean = np.zeros(len(pairs))
-    beta_mean = np.zeros(len(pairs))
-    row_divergences = np.zeros(len(pairs), int)
-    row_rhat = np.full(len(pairs), np.nan)
-    if sampled.any():
-        settings = {
-            "chains": chains,
-            "warmup": warmup,
-            "draws": draws,
-            "seed": seed,
-            "target_accept": get_model("separate").target_accept,
-        }
-        samples, stats = _sample_county_rows(
-            data, *(part[sampled] for part in rows), settings, jax.random.PRNGKey(seed), False
+    means = []
+    for kept in keep:
+        fold = from_arrays(
+            data.county[kept], data.floor[kept], data.log_radon[kept], data.county_names
         )
-        alpha_mean[sampled] = samples["alpha"].mean(axis=(0, 1))
-        beta_mean[sampled] = samples["beta"].mean(axis=(0, 1))
-        row_divergences[sampled] = stats["diverging"].sum(axis=(0, 1))
-        names = ("alpha", "beta", "eps")
-        posterior = az.convert_to_dataset(
-            {k: samples[k] for k in names}, dims={k: ["row"] for k in names}
-        )
-        row_rhat[sampled] = az.rhat(posterior).to_array().max("variable").values
-    row_of = {pair: r for r, pair in enumerate(pairs)}
+        posterior = separate_posterior(fold)
+        means.append(posterior[["alpha_mean", "beta_mean"]].to_numpy())
+    means = np.stack(means)  # (members, counties, 2)
     results = {}
-    for name, fold in fold_of.items():
-        row = np.array([row_of[(int(f), int(c))] for f, c in zip(fold, data.county, strict=True)])
-        used = np.unique(row)
+    for name, rows in members.items():
+        fold = rows[np.argmax(~keep[rows], axis=0)]  # the member that held each house out
+        line = means[fold, data.county]  # (houses, 2)
         results[name] = HeldOut(
             model="separate",
             observed=data.log_radon,
-            predicted=alpha_mean[row] + beta_mean[row] * data.floor,
-            divergences=int(row_divergences[used].sum()),
-            max_rhat=float(np.nanmax(row_rhat[used])) if sampled[used].any() else float("nan"),
+            predicted=line[:, 0] + line[:, 1] * data.floor,
+            refits=pd.DataFrame(columns=list(_REFIT_COLUMNS)),
         )
     return results
 
