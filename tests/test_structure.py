@@ -93,9 +93,14 @@ def test_f_string_glue_names_count_as_defined(book: Path) -> None:
     assert problems_of(book, code=code, pasted="rmsd_a") == []
 
 
+def test_a_comment_in_a_code_cell_is_not_a_title(book: Path) -> None:
+    assert problems_of(book, code='# why this cell\nglue("known", 1.0)') == []
+
+
 @pytest.mark.parametrize(
     ("parts", "message"),
     [
+        ({"summary": "Summary.\n\n# A second title"}, "exactly one '# Title'"),
         ({"label": "Bad Label"}, "must be a label like (extra)="),
         ({"summary": "## Straight to a section"}, "start with a short summary paragraph"),
         ({"pasted": "unknown"}, "glue name 'unknown' is pasted but never glued"),

@@ -69,6 +69,20 @@ def glue_used(text: str) -> set[str]:
     return {next(g for g in groups if g) for groups in GLUE_USE.findall(text)}
 
 
+def _outside_fences(lines: list[str]) -> list[str]:
+    """The lines not inside a fenced block (a code cell's comment is no title)."""
+    kept, fence = [], None
+    for line in lines:
+        marker = re.match(r"\s*(`{3,}|:{3,})", line)
+        if fence is None and marker:
+            fence = marker.group(1)
+        elif fence is not None and line.strip() == fence:
+            fence = None
+        elif fence is None:
+            kept.append(line)
+    return kept
+
+
 def chapter_problems(path: Path, keys: set[str]) -> list[str]:
     """Problems of one chapter file, each a sentence with the fix."""
     name = f"book/{path.name}"
@@ -81,7 +95,7 @@ def chapter_problems(path: Path, keys: set[str]) -> list[str]:
             f"{name}: the first line after the front matter must be a label like "
             f"({path.stem})= so other chapters can link to it"
         )
-    titles = [line for line in lines if line.startswith("# ")]
+    titles = [line for line in _outside_fences(lines) if line.startswith("# ")]
     if len(titles) != 1 or len(lines) < 2 or not lines[1].startswith("# "):
         problems.append(f"{name}: give the chapter exactly one '# Title', right after its label")
     else:
