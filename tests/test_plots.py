@@ -111,12 +111,6 @@ def test_trace_figure_has_two_columns_per_parameter(short_fits) -> None:
     assert len(fig.axes) == 4
 
 
-def test_rmsd_figure(radon, short_fits) -> None:
-    values = {name: rb.rmsd(fit) for name, fit in short_fits.items()}
-    fig = plots.plot_rmsd(values)
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(values)
-
-
 def test_palette_is_colour_blind_safe() -> None:
     assert set(plots.MODEL_COLOURS.values()) <= set(plots.OKABE_ITO.values())
     assert len(set(plots.MODEL_COLOURS.values())) == len(plots.MODEL_COLOURS)

@@ -16,7 +16,6 @@ import numpy as np
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
-from .checks import RMSD
 from .data import RadonData
 
 __all__ = [
@@ -39,7 +38,6 @@ __all__ = [
     "plot_prior_pull",
     "plot_regression_lines",
     "plot_reml_vs_posterior",
-    "plot_rmsd",
     "plot_shrinkage",
     "plot_trace",
 ]
@@ -271,28 +269,6 @@ def plot_trace(
     for ax in axes.flat:  # thousands of marks: a raster inside the SVG; text stays vector
         for artist in [*ax.lines, *ax.collections, *ax.patches]:
             artist.set_rasterized(True)
-    return fig
-
-
-def plot_rmsd(rmsds: Mapping[str, RMSD]) -> Figure:
-    """Posterior distributions of the RMSD of several models, with each point value."""
-    fig = Figure(figsize=(6.5, 1.1 * len(rmsds) + 1.0), layout="constrained")
-    ax = fig.subplots()
-    labels = list(rmsds)
-    for row, label in enumerate(labels):
-        colour = MODEL_COLOURS.get(label, OKABE_ITO["black"])
-        draws = rmsds[label].draws
-        violin = ax.violinplot(
-            draws, positions=[row], orientation="horizontal", showextrema=False, widths=0.8
-        )
-        for body in violin["bodies"]:
-            body.set_facecolor(colour)
-            body.set_alpha(0.5)
-        ax.plot(rmsds[label].of_mean, row, "o", color=colour, markeredgecolor="black")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("RMSD of expected from observed log radon (log pCi/L)")
-    ax.plot([], [], "o", color="0.6", markeredgecolor="black", label="RMSD of posterior mean")
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
     return fig
 
 
