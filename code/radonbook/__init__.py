@@ -10,8 +10,9 @@ import warnings
 warnings.filterwarnings("ignore", message="\nArviZ is undergoing", category=FutureWarning)
 
 from . import _jax  # noqa: F401  (must run before JAX starts)
+from .baseline import failing_counties, least_squares, separate_posterior
 from .cache import FitCache, fit_key
-from .checks import RMSD, rmsd
+from .checks import PPC, RMSD, ppc_statistic, rmsd
 from .data import DataValidationError, RadonData, from_arrays, load_radon
 from .diagnostics import (
     ConvergenceError,
@@ -34,33 +35,53 @@ from .models import (
     varying_intercept,
     weakly_informative,
 )
+from .reml import (
+    RemlConvergenceError,
+    RemlFit,
+    compare_with_posterior,
+    county_effects_given_scales,
+    reml_fit,
+)
+from .summary import posterior_interval, posterior_means
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MODELS",
+    "PPC",
     "RMSD",
     "ConvergenceError",
     "DataValidationError",
     "FitCache",
     "RadonData",
+    "RemlConvergenceError",
+    "RemlFit",
     "centered",
     "check_convergence",
+    "compare_with_posterior",
     "convergence_summary",
     "convergence_table",
     "correlated",
+    "county_effects_given_scales",
     "divergences",
     "divergences_by_county",
+    "failing_counties",
     "fit",
     "fit_key",
     "from_arrays",
     "get_model",
     "hierarchical",
+    "least_squares",
     "load_radon",
     "model_inputs",
     "pooled",
+    "posterior_interval",
+    "posterior_means",
+    "ppc_statistic",
+    "reml_fit",
     "rmsd",
     "separate",
+    "separate_posterior",
     "uranium",
     "varying_intercept",
     "weakly_informative",

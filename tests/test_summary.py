@@ -1,0 +1,44 @@
+"""Posterior summaries: known answers on hand-made draws, and precise errors."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pytest
+import radonbook as rb
+
+
+@pytest.fixture
+def draws() -> az.InferenceData:
+    rng = np.random.default_rng(0)
+    return az.from_dict(
+        posterior={"mu": rng.normal(2.0, 0.5, (4, 2000)), "alpha": rng.normal(size=(4, 2000, 3))},
+        coords={"county": ["A", "B", "C"]},
+        dims={"alpha": ["county"]},
+    )
+
+
+def test_interval_of_normal_draws_is_mean_plus_minus_1_645_sd(draws) -> None:
+    mean, low, high = rb.posterior_interval(draws, "mu")
+    assert mean == pytest.approx(2.0, abs=0.02)
+    assert (low, high) == pytest.approx((2.0 - 1.645 * 0.5, 2.0 + 1.645 * 0.5), abs=0.03)
+    assert rb.posterior_interval(draws, "mu", probability=0.5)[1] > low
+
+
+def test_county_means_are_indexed_by_county(draws) -> None:
+    means = rb.posterior_means(draws, "alpha")
+    assert list(means.index) == ["A", "B", "C"]
+    np.testing.assert_allclose(means, draws.posterior["alpha"].values.mean(axis=(0, 1)))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda d: rb.posterior_interval(d, "alpha"), "'alpha' is not a scalar parameter"),
+        (lambda d: rb.posterior_interval(d, "mu", probability=1.0), r"in \(0, 1\), got 1.0"),
+        (lambda d: rb.posterior_means(d, "mu"), "'mu' is not a per-county parameter"),
+    ],
+)
+def test_bad_requests_are_refused(draws, call, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        call(draws)
