@@ -1,4 +1,5 @@
-# The radon book: `make book` builds it, `make test` tests it. Both set up .venv first.
+# The radon book: `make book` builds it, `make check` checks it in a minute, `make test` tests
+# it all. Each sets up .venv first.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -12,7 +13,7 @@ BUILD := _build
 export RADONBOOK_CACHE_DIR ?= $(CURDIR)/$(BUILD)/.fit-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv book test lint chapter serve clean bench
+.PHONY: help venv book check test lint chapter serve clean bench
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,11 +41,22 @@ JOBS ?= 2
 # The local Sphinx extensions of _config.yml, importable when Sphinx runs from conf.py.
 WITH_EXTENSIONS := PYTHONPATH="$(CURDIR)/book/_ext$${PYTHONPATH:+:$$PYTHONPATH}"
 
+# A failing cell is reported by MyST-NB as a warning with the chapter, the cell's source and
+# its traceback (_config.yml: execute.show_tb, and raise_on_error false, since an exception in
+# a parallel worker would drop the worker's log); -W fails the build, and the tracebacks stay
+# in $(BUILD)/html/reports/, which are listed at the end (emptied first: no stale reports).
 book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or warning)
 	$(BIN)/jupyter-book config sphinx . > /dev/null
+	rm -rf $(BUILD)/html/reports
 	$(WITH_EXTENSIONS) $(BIN)/sphinx-build -W -n --keep-going \
-	  -j $(JOBS) -b html -d $(BUILD)/.doctrees . $(BUILD)/html
+	  -j $(JOBS) -b html -d $(BUILD)/.doctrees . $(BUILD)/html \
+	  || { status=$$?; find $(BUILD)/html/reports -name '*.err.log' -printf \
+	       'The traceback of a failed chapter is in %p\n' 2> /dev/null || true; exit $$status; }
 	@echo "Open $(BUILD)/html/index.html, or run: make serve"
+
+# The fast lane: no test that samples by MCMC (mark `slow`) or builds the book (mark `book`).
+check: lint $(NODE_STAMP)  ## lint, structure checks and the fast unit tests (about a minute)
+	RADONBOOK_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest -m "not slow and not book"
 
 test: lint $(NODE_STAMP)  ## run the whole test suite (lint and structure checks first)
 	RADONBOOK_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest
