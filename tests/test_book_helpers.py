@@ -84,3 +84,34 @@ def test_frame_slider_rejects_bad_arguments(kwargs, message) -> None:
     }
     with pytest.raises(ValueError, match=message):
         frame_slider(**arguments)
+
+
+def test_glue_outside_the_book_shows_the_value(monkeypatch, capsys) -> None:
+    """A chapter run as a notebook without MyST-NB prints or displays what it glues."""
+    import builtins
+
+    import IPython.display
+    from radonbook.book import glue
+
+    real_import = builtins.__import__
+
+    def without_myst_nb(name, *args, **kwargs):
+        if name == "myst_nb":
+            raise ModuleNotFoundError("No module named 'myst_nb'")
+        return real_import(name, *args, **kwargs)
+
+    shown = []
+    monkeypatch.setattr(builtins, "__import__", without_myst_nb)
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    glue("rmsd_pooled", np.float32(0.75))
+    figure = _figure(1.0)
+    glue("fig-x", figure)
+    assert capsys.readouterr().out == "rmsd_pooled = 0.75\n"
+    assert shown == [figure]
+
+
+def test_glue_in_the_book_shows_nothing(capsys) -> None:
+    from radonbook.book import glue
+
+    glue("rmsd_pooled", np.float32(0.75))  # MyST-NB: stored for the page, not displayed
+    assert capsys.readouterr().out == ""

@@ -53,7 +53,7 @@ def test_fit_accepts_a_model_with_a_county_input(tmp_path) -> None:
 
 
 def test_check_data_accepts_the_survey(tmp_path) -> None:
-    result = run("check-data", "data/radon.csv", cache_dir=tmp_path)
+    result = run("check-data", "code/radonbook/radon.csv", cache_dir=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("ok: 919 houses in 85 counties")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -20,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from conftest import toc_pages
+from conftest import TEST_REPOSITORY, build_book, load_tool, toc_pages
 
 REPO = Path(__file__).resolve().parents[1]
 SUB_PATH = "/radon-book/"
@@ -285,7 +286,10 @@ def test_download_source_gives_the_chapter(browser, site: str, chapter: str) -> 
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{site}{chapter}.html")
-    href = page.get_attribute("a.btn[href$='.md'], a[href*='_sources/'][href$='.md']", "href")
+    # the download menu's source link (the edit button's GitHub URL ends in .md too)
+    href = page.get_attribute(
+        "a.btn-download-source-button, a[href*='_sources/'][href$='.md']", "href"
+    )
     assert href, "a download link to the chapter's .md source"
     response = page.request.get(urljoin(page.url, href))
     assert response.status == 200
@@ -361,3 +365,102 @@ def test_figures_are_compact(built_book: Path) -> None:
     for image in images:
         assert image.suffix in {".svg", ".png"}
         assert image.stat().st_size < 500_000, image.name
+
+
+# --- Run it yourself: the notebook download, Colab, and the repository's buttons ----------
+
+CHAPTERS = [c for c in toc_pages() if "references" not in c]
+"""The pages that are notebooks (MyST Markdown with a kernel): all but the references."""
+GITHUB = f"https://github.com/{TEST_REPOSITORY}"
+BUTTONS = {  # the theme's class for each button (btn-<label>), and where it must lead
+    "repository": "btn-source-repository-button",
+    "edit": "btn-source-edit-button",
+    "issue": "btn-source-issues-button",
+    "colab": "btn-colab-button",
+    "notebook": "btn-download-notebook-button",
+}
+
+
+def button_links(page) -> dict[str, list[str]]:
+    """The href of every header button of a loaded page, by kind."""
+    return {
+        kind: page.eval_on_selector_all(f"a.{css}", "as => as.map(a => a.href)")
+        for kind, css in BUTTONS.items()
+    }
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_offers_its_notebook_for_download(browser, site: str, chapter: str) -> None:
+    """The .ipynb of the download menu is the chapter's cells, without outputs, plus the
+    install cell first (pointing at the configured repository)."""
+    import nbformat
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}{chapter}.html")
+    (href,) = button_links(page)["notebook"]
+    assert href == f"{site}_sources/{chapter}.ipynb"
+    response = page.request.get(href)
+    assert response.status == 200
+    notebook = nbformat.reads(response.text(), as_version=4)
+    nbformat.validate(notebook)
+    install, *cells = notebook.cells
+    assert "install-radonbook" in install.metadata["tags"]
+    assert f'"radonbook @ git+{GITHUB}' in install.source
+    assert 'find_spec("radonbook") is None' in install.source
+    source = read_myst_markdown_notebook((REPO / f"{chapter}.md").read_text())
+    assert [c.source for c in cells] == [c.source for c in source.cells]
+    assert all(c.get("outputs", []) == [] for c in notebook.cells)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    context.close()
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_buttons_point_at_the_configured_repository(browser, site: str, chapter: str) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}{chapter}.html")
+    links = button_links(page)
+    assert links["repository"] == [GITHUB]
+    assert links["edit"] == [f"{GITHUB}/edit/main/{chapter}.md"]
+    (issue,) = links["issue"]
+    assert issue.startswith(f"{GITHUB}/issues/new?") and f"{chapter}.html" in unquote(issue)
+    branch = load_tool("notebooks", "_ext").NOTEBOOKS_BRANCH
+    colab = f"https://colab.research.google.com/github/{TEST_REPOSITORY}/blob/{branch}"
+    expected = [f"{colab}/{chapter}.ipynb"] if chapter in CHAPTERS else []
+    assert links["colab"] == expected
+    # every link that leaves the book for GitHub or Colab goes to this repository
+    outside = page.eval_on_selector_all(
+        "a[href*='github.com'], a[href*='colab.research']", "as => as.map(a => a.href)"
+    )
+    assert outside and all(GITHUB in url or TEST_REPOSITORY in url for url in outside)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def unconfigured_book(built_book: Path, tmp_path_factory) -> Path:
+    """The book rebuilt with no repository known (its executed chapters come from the cache)."""
+    root = tmp_path_factory.mktemp("no-repository") / "radon-book"
+    shutil.copytree(
+        built_book, root, ignore=lambda folder, names: {"html", ".doctrees"} & set(names)
+    )
+    result = build_book(root, repository="")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return root / "_build" / "html"
+
+
+def test_without_a_repository_no_button_points_anywhere(unconfigured_book: Path) -> None:
+    pages = [p for p in unconfigured_book.rglob("*.html") if "_static" not in p.parts]
+    assert len(pages) >= len(toc_pages())
+    for page in pages:
+        parser = _Links()
+        parser.feed(page.read_text())
+        leaving = [h for h in parser.hrefs if "github.com" in h or "colab.research" in h]
+        assert leaving == [], page.name
+        html = page.read_text()
+        for kind in ("repository", "edit", "issue", "colab"):
+            assert BUTTONS[kind] not in html, (page.name, kind)
+    # the notebooks are still offered; their first cell says how to install radonbook
+    notebook = (unconfigured_book / "_sources" / f"{CHAPTERS[0]}.ipynb").read_text()
+    assert "github.com/OWNER/REPOSITORY" in notebook and "%pip install" not in notebook

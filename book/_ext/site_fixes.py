@@ -7,10 +7,17 @@
   ``role="doc-biblioentry"``, which axe-core reports as a critical ARIA error
   (a list must hold list items); the roles are dropped, leaving plain
   ``div`` elements that screen readers read in order.
+- The site's root ``index.html``, which sphinx-external-toc writes as a bare
+  ``<meta http-equiv="Refresh">`` line, names no icon, so browsers asked for
+  ``/favicon.ico`` at the server's root, outside a site served under a
+  sub-path (a 404 in the console).  It is written here first, as a small page
+  that names the book's own icon and links to the first chapter.
 """
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -36,7 +43,35 @@ def _fix_roles(app: Sphinx, pagename: str, templatename: str, context: dict[str,
         context["body"] = body
 
 
+ROOT_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<link rel="icon" href="{icon}">
+<meta http-equiv="Refresh" content="0; url={target}">
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
+
+
+def _write_root_page(app: Sphinx, exception: Exception | None) -> None:
+    """The root ``index.html``: a redirect to the first chapter that names the icon."""
+    if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
+        return
+    icon = Path(app.config.html_favicon or "favicon.svg").name
+    page = ROOT_PAGE.format(
+        title=html.escape(app.config.html_title or app.config.project),
+        icon=f"_static/{icon}",
+        target=f"{app.config.root_doc}.html",
+    )
+    Path(app.outdir, "index.html").write_text(page, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict[str, bool]:
     app.connect("builder-inited", _drop_thebe)
     app.connect("html-page-context", _fix_roles)
+    # before sphinx-external-toc's own redirect (priority 500), which then sees the file
+    app.connect("build-finished", _write_root_page, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

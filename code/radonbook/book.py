@@ -43,9 +43,17 @@ def plain(value: Any) -> Any:
 
 
 def glue(name: str, value: Any) -> None:
-    """``myst_nb.glue(name, value, display=False)`` with NumPy scalars made plain."""
-    from myst_nb import glue as myst_glue
+    """``myst_nb.glue(name, value, display=False)`` with NumPy scalars made plain.
 
+    Without MyST-NB (a chapter downloaded as a notebook and run on Colab or a
+    laptop, where ``{glue}`` roles do not render), the value is shown in the cell
+    instead: see :func:`show_glued`.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ModuleNotFoundError:
+        show_glued(name, value)
+        return
     myst_glue(name, plain(value), display=False)
 
 
@@ -114,3 +122,21 @@ def frame_slider(
             "</div>",
         ]
     )
+
+
+def show_glued(name: str, value: Any) -> None:
+    """Show a glued value in the notebook, for readers running a chapter outside the book.
+
+    A figure or anything with a rich display (HTML, a DataFrame) is displayed;
+    anything else is printed as ``name = value``, the name being the key the
+    chapter's text refers to.
+    """
+    value = plain(value)
+    try:
+        from IPython.display import display
+    except ModuleNotFoundError:  # plain Python: print is all there is
+        display = print
+    if hasattr(value, "savefig") or hasattr(value, "_repr_html_"):
+        display(value)
+    else:
+        print(f"{name} = {value!r}")

@@ -1,9 +1,11 @@
 """Load and validate the Minnesota radon survey.
 
-The survey lives in ``data/radon.csv`` (919 houses in 85 counties; see
-``data/README.md`` for its provenance and columns).  :func:`load_radon` reads
-it, checks every value and returns a :class:`RadonData` of plain NumPy arrays
-that the models take directly.  Nothing is dropped or coerced: a file that is
+The survey ships inside the package as ``radon.csv`` (919 houses in 85
+counties; ``data/README.md`` of the repository gives its provenance and
+columns), so it is found wherever ``radonbook`` is installed, through
+:mod:`importlib.resources`.  :func:`load_radon` reads it, checks every value
+and returns a :class:`RadonData` of plain NumPy arrays that the models take
+directly.  Nothing is dropped or coerced: a file that is
 not exactly right raises :class:`DataValidationError` naming the file, the
 column and the first offending line.
 """
@@ -14,6 +16,7 @@ import csv
 import hashlib
 import math
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +25,15 @@ import pandas as pd
 COLUMNS: tuple[str, ...] = ("county", "county_code", "floor", "log_radon", "log_uranium")
 """The columns of ``radon.csv``, in order."""
 
-DEFAULT_PATH: Path = Path(__file__).resolve().parents[2] / "data" / "radon.csv"
-"""``data/radon.csv`` of the repository this package was installed from."""
+DATA_FILE = "radon.csv"
+"""The survey's file name inside the package (``code/radonbook/radon.csv`` in the repository)."""
+
+DEFAULT_PATH: Path = Path(str(resources.files(__package__).joinpath(DATA_FILE)))
+"""Where the packaged survey lies on disk (for messages and checksums).
+
+:func:`load_radon` itself opens it through :func:`importlib.resources.as_file`, which
+also works when the package is imported from a zip file.
+"""
 
 
 class DataValidationError(ValueError):
@@ -149,7 +159,7 @@ def load_radon(path: str | Path | None = None) -> RadonData:
     Parameters
     ----------
     path : str or Path, optional
-        The CSV file; defaults to the repository's ``data/radon.csv``.
+        The CSV file; defaults to the survey shipped inside the package.
 
     Returns
     -------
@@ -170,7 +180,10 @@ def load_radon(path: str | Path | None = None) -> RadonData:
     >>> data.n_houses, data.n_counties
     (919, 85)
     """
-    path = Path(DEFAULT_PATH if path is None else path)
+    if path is None:
+        with resources.as_file(resources.files(__package__).joinpath(DATA_FILE)) as packaged:
+            return load_radon(packaged)
+    path = Path(path)
     if not path.is_file():
         raise DataValidationError(f"{path}: file not found")
     raw = path.read_bytes()
