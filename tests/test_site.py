@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -251,6 +252,32 @@ def test_dial_slider_changes_the_figure(visits) -> None:
         assert labels[-1] == slider.get_attribute("aria-valuetext") and "log pCi/L" in labels[-1]
     assert labels[0] != labels[1]
     assert page.locator("#dial-slider img:visible").count() == 1
+
+
+def test_the_root_page_names_an_icon_inside_the_site(built_book: Path) -> None:
+    """The root page (a redirect to the intro) names the book's own icon.
+
+    A page that names no icon makes a browser ask for /favicon.ico at the server's root:
+    outside a site served under a sub-path, a 404 in the console (Chromium's new headless
+    mode shows it; Playwright's headless shell fetches no icons, so this reads the page).
+    """
+    html = built_book / "_build" / "html"
+    page = (html / "index.html").read_text()
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    assert icons, "the root page names no icon"
+    for href in icons:
+        assert not href.startswith(("/", "http")), href  # relative: inside the sub-path
+        assert (html / href).is_file(), href
+    assert 'http-equiv="Refresh" content="0; url=book/intro.html"' in page
+
+
+def test_the_root_page_sends_the_reader_to_the_first_chapter(browser, site: str) -> None:
+    visit = PageVisit(browser, site, site, DESKTOP)
+    try:
+        visit.page.wait_for_url("**/book/intro.html")
+        assert visit.outside == [] and visit.console_errors == []
+    finally:
+        visit.close()
 
 
 def test_next_links_and_sidebar_walk_the_whole_book(browser, site: str) -> None:
