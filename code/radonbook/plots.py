@@ -457,11 +457,19 @@ def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) 
         fontsize="small",
         va="bottom",
     )
+    from matplotlib.ticker import NullFormatter
+
     ax.set_xscale("log")
     ax.set_yticks(range(len(labels)), labels[::-1])
     ax.set_ylim(-0.6, len(labels) - 0.1)
     ax.set_xlabel("radon (pCi/L, log scale)")
     ax.margins(x=0.25)
+    # Plain numbers at readable values, not only the powers of ten a log axis labels.
+    low, high = ax.get_xlim()
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 4, 10, 20, 50, 100) if low <= t <= high]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(low, high)
     return fig
 
 
