@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 import radonbook as rb
 from radonbook.crossval import (
+    HeldOut,
     county_folds,
     held_out,
     held_out_schemes,
+    kept_from_county,
     kfold,
+    paired_difference,
     psis_loo,
 )
 
@@ -146,3 +149,37 @@ def test_schemes_are_refitted_together_and_reported_apart(radon: rb.RadonData) -
         assert result.divergences == 0 and len(result.refits) == 2
     with pytest.raises(ValueError, match="at least one scheme"):
         held_out_schemes("pooled", radon, {})
+
+
+def test_kept_from_county_counts_the_own_county_houses_each_fold_kept() -> None:
+    # county 0: two houses, both in fold 0; county 1: one house in each fold
+    data = rb.from_arrays(
+        np.array([0, 0, 1, 1]), np.zeros(4, int), np.array([1.0, 2.0, 3.0, 4.0]), ["A", "B"]
+    )
+    keep = np.array([[False, False, False, True], [True, True, True, False]])
+    np.testing.assert_array_equal(kept_from_county(data, keep), [0, 0, 1, 1])
+
+
+def test_no_house_of_a_held_out_county_is_kept(radon: rb.RadonData) -> None:
+    np.testing.assert_array_equal(kept_from_county(radon, county_folds(radon, folds=5)), 0)
+    kept = kept_from_county(radon, kfold(radon, folds=5, seed=0))
+    houses = kept == 0
+    assert 0 < houses.sum() < 20  # only houses of the smallest counties
+    assert radon.houses_per_county[radon.county[houses]].max() <= 3
+
+
+def test_paired_difference_is_the_mean_squared_error_gap_and_its_standard_error() -> None:
+    observed = np.array([0.0, 1.0, 2.0, 3.0])
+    first = HeldOut("a", observed, observed + np.array([1.0, 1.0, 2.0, 0.0]), None)
+    second = HeldOut("b", observed, observed, None)
+    d = np.array([1.0, 1.0, 4.0, 0.0])
+    mean, se = paired_difference(first, second)
+    assert mean == pytest.approx(d.mean())
+    assert se == pytest.approx(d.std(ddof=1) / 2)
+    mean, _ = paired_difference(first, second, houses=np.array([True, False, True, False]))
+    assert mean == pytest.approx(2.5)
+    with pytest.raises(ValueError, match="at least 2 houses"):
+        paired_difference(first, second, houses=np.array([True, False, False, False]))
+    other = HeldOut("c", observed + 1, observed, None)
+    with pytest.raises(ValueError, match="same houses"):
+        paired_difference(first, other)

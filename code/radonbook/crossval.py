@@ -45,7 +45,9 @@ __all__ = [
     "county_folds",
     "held_out",
     "held_out_schemes",
+    "kept_from_county",
     "kfold",
+    "paired_difference",
     "psis_loo",
 ]
 
@@ -92,6 +94,65 @@ def county_folds(data: RadonData, folds: int | None = None, seed: int = 0) -> np
         group_of = {int(c): g % folds for g, c in enumerate(order)}
     fold_of = np.array([group_of[int(c)] for c in data.county])
     return fold_of[None, :] != np.arange(folds)[:, None]
+
+
+def kept_from_county(data: RadonData, keep: np.ndarray) -> np.ndarray:
+    """How many houses of its own county the fold that holds a house out kept.
+
+    A house with 0 is predicted without any data from its own county: by the
+    prior's line in the separate regressions, by the state's line in the
+    pooled and hierarchical models.  With :func:`county_folds` that is every
+    house; with :func:`kfold` it happens only in the smallest counties.
+
+    Parameters
+    ----------
+    data : RadonData
+    keep : ndarray of bool, shape (folds, n_houses)
+        From :func:`kfold` or :func:`county_folds`.
+
+    Returns
+    -------
+    ndarray of int, shape (n_houses,)
+    """
+    keep = _checked_folds(data, keep)
+    fold = np.argmax(~keep, axis=0)  # the fold that holds each house out
+    kept = np.zeros((keep.shape[0], data.n_counties), int)  # houses each fold kept per county
+    for k, row in enumerate(keep):
+        kept[k] = np.bincount(data.county[row], minlength=data.n_counties)
+    return kept[fold, data.county]
+
+
+def paired_difference(
+    first: HeldOut, second: HeldOut, houses: np.ndarray | None = None
+) -> tuple[float, float]:
+    """Mean squared error of ``first`` minus that of ``second``, with its paired standard error.
+
+    Both models predicted the same houses, so the difference is taken house
+    by house, ``d_i = (y_i - first_i)**2 - (y_i - second_i)**2``, and its
+    standard error is ``std(d) / sqrt(n)``: far smaller than comparing the
+    two errors as if they were independent.
+
+    Parameters
+    ----------
+    first, second : HeldOut
+        Held-out predictions of the same houses.
+    houses : ndarray of bool, shape (n_houses,), optional
+        Compare only these houses.  Default: all.
+
+    Returns
+    -------
+    (float, float)
+        The mean of ``d_i`` over the houses, in (log pCi/L) squared (positive
+        when ``first`` predicts worse), and its standard error.
+    """
+    if not np.array_equal(first.observed, second.observed):
+        raise ValueError("first and second must predict the same houses")
+    d = (first.observed - first.predicted) ** 2 - (second.observed - second.predicted) ** 2
+    if houses is not None:
+        d = d[np.asarray(houses, bool)]
+    if d.size < 2:
+        raise ValueError(f"need at least 2 houses to compare, got {d.size}")
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
 
 
 @dataclass(frozen=True)
