@@ -64,6 +64,7 @@ def test_convergence_table_has_one_row_per_fit() -> None:
     assert table.loc["good", "min bulk ESS / s"] == pytest.approx(
         table.loc["good", "min bulk ESS"] / 2.0, abs=1
     )
+    assert table["min bulk ESS"].dtype.kind == table["min tail ESS"].dtype.kind == "i"
 
 
 def clumped_tail(chains: int = 4, draws: int = 2000, run: int = 50) -> np.ndarray:
