@@ -11,7 +11,8 @@ import pytest
 import radonbook as rb
 from jax import random
 from numpyro.infer import MCMC, NUTS
-from radonbook.inference import model_inputs, pad_by_county
+from radonbook.inference import model_inputs
+from radonbook.sampling import MaskObserved, pad_by_county
 
 
 def test_inference_data_layout(radon: rb.RadonData, pooled_fit: az.InferenceData) -> None:
@@ -80,14 +81,13 @@ def test_padding_keeps_every_house(radon: rb.RadonData) -> None:
 def test_padded_county_has_the_potential_of_its_own_houses(radon: rb.RadonData) -> None:
     """Padding rows are masked out of the likelihood, and only they are."""
     from numpyro.infer.util import potential_energy
-    from radonbook.inference import _MaskObserved
 
     floor, log_radon, mask = pad_by_county(radon)
     params = {"alpha": np.array([0.9]), "beta": np.array([-0.5]), "eps": np.array([-0.2])}
     for name in ("ANOKA", "LAC QUI PARLE"):
         county = radon.county_index(name)
         padded = potential_energy(
-            _MaskObserved(rb.separate, mask[county]),
+            MaskObserved(rb.separate, mask[county]),
             (),
             {
                 "county": np.zeros(floor.shape[1], int),
