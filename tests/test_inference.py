@@ -250,7 +250,7 @@ def test_fit_checks_only_models_that_should_converge(radon: rb.RadonData) -> Non
         posterior={"alpha": rng.normal(size=(4, 100)) + np.arange(4)[:, None]},
         sample_stats={"diverging": np.zeros((4, 100), bool)},
     )
-    settings = {"chains": 4, "warmup": 100, "draws": 100, "seed": 0}
+    settings = rb.SamplerSettings(chains=4, warmup=100, draws=100)
     with pytest.raises(rb.ConvergenceError, match=r"R-hat > 1.01 \(alpha="):
         _enforce_convergence(rb.get_model("hierarchical"), stuck, settings)
     _enforce_convergence(rb.get_model("centered"), stuck, settings)  # its failure is the lesson

@@ -36,6 +36,7 @@ from .diagnostics import ESS_MIN, RHAT_MAX, ConvergenceError, check_convergence
 from .inference_data import batch_to_inference_data, fit_to_inference_data
 from .models import ModelSpec, get_model
 from .sampling import sample_batch, sample_mcmc, sample_separate
+from .settings import SamplerSettings
 
 __all__ = ["fit", "fit_batch", "model_inputs"]
 
@@ -74,10 +75,11 @@ def fit(
     model: str,
     data: RadonData,
     *,
-    chains: int = 4,
-    warmup: int = 1000,
+    settings: SamplerSettings | None = None,
+    chains: int | None = None,
+    warmup: int | None = None,
     draws: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     cache: bool | FitCache = True,
     progress: bool = False,
     check: bool = True,
@@ -90,14 +92,15 @@ def fit(
         A name in :data:`radonbook.models.MODELS`.
     data : RadonData
         The houses to condition on.
-    chains, warmup : int
-        Number of chains and of adaptation iterations per chain.
-    draws : int, optional
-        Kept draws per chain; default the model's
-        :attr:`~radonbook.models.ModelSpec.draws`, enough for the book's
-        convergence rule with margin (``benchmarks/convergence_margin.py``).
-    seed : int
-        Seed of the PRNG key; the same seed gives the same draws.
+    settings : SamplerSettings, optional
+        Chains, warmup, draws, seed and target acceptance; default the book's
+        fit of the model, :meth:`SamplerSettings.book(model)
+        <radonbook.settings.SamplerSettings.book>` (4 chains, 1000 warmup,
+        seed 0, and the model's :attr:`~radonbook.models.ModelSpec.draws`,
+        enough for the book's convergence rule with margin, see
+        ``benchmarks/convergence_margin.py``).
+    chains, warmup, draws, seed : int, optional
+        Change one field of ``settings``, e.g. ``fit("pooled", data, draws=2000)``.
     cache : bool or FitCache
         True uses the default :class:`~radonbook.cache.FitCache`, False neither
         reads nor writes one, a ``FitCache`` uses that folder.
@@ -123,17 +126,24 @@ def fit(
         ``n_counties``, ``sampling_time`` (seconds) and the sampler settings.
     """
     spec = get_model(model)
-    draws = spec.draws if draws is None else draws
-    settings = _sampler_settings(spec, chains, warmup, draws, seed)
+    settings = (settings or SamplerSettings.book(spec.name)).replace(
+        chains=chains, warmup=warmup, draws=draws, seed=seed
+    )
     idata = _through_cache(
-        cache, spec.name, data, settings, lambda: _fit_afresh(spec, data, settings, progress)
+        cache,
+        spec.name,
+        data,
+        settings.as_dict(),
+        lambda: _fit_afresh(spec, data, settings, progress),
     )
     if check:
         _enforce_convergence(spec, idata, settings)
     return idata
 
 
-def _enforce_convergence(spec: ModelSpec, idata: az.InferenceData, settings: dict) -> None:
+def _enforce_convergence(
+    spec: ModelSpec, idata: az.InferenceData, settings: SamplerSettings
+) -> None:
     """Raise :class:`ConvergenceError` if a model that should converge broke the rule.
 
     The message adds to :func:`check_convergence`'s (model, parameters,
@@ -146,30 +156,14 @@ def _enforce_convergence(spec: ModelSpec, idata: az.InferenceData, settings: dic
     except ConvergenceError as error:
         raise ConvergenceError(
             f"{error}\n"
-            f"(model {spec.name!r}: {settings['chains']} chains x {settings['draws']} draws "
-            f"after {settings['warmup']} warmup, seed {settings['seed']}.)  "
+            f"(model {spec.name!r}: {settings.chains} chains x {settings.draws} draws "
+            f"after {settings.warmup} warmup, seed {settings.seed}.)  "
             f"The book reports only fits with R-hat <= {RHAT_MAX}, bulk and tail ESS >= "
             f"{ESS_MIN} and no divergences.  Draw more (a larger draws=; fit() defaults to "
             f"ModelSpec.draws, {spec.draws} for this model, chosen with margin by "
             "benchmarks/convergence_margin.py) or sample better; pass check=False only "
             "where the failure is the lesson, and say so on the page."
         ) from None
-
-
-def _sampler_settings(
-    spec: ModelSpec, chains: int, warmup: int, draws: int, seed: int
-) -> dict[str, Any]:
-    """The sampler settings that decide a fit (and enter its cache key), checked."""
-    for name, value in (("chains", chains), ("warmup", warmup), ("draws", draws)):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return {
-        "chains": int(chains),
-        "warmup": int(warmup),
-        "draws": int(draws),
-        "seed": int(seed),
-        "target_accept": spec.target_accept,
-    }
 
 
 def _through_cache(
@@ -179,7 +173,12 @@ def _through_cache(
     settings: dict[str, Any],
     compute: Callable[[], az.InferenceData],
 ) -> az.InferenceData:
-    """``compute()``, or its stored result: True uses the default cache, False none."""
+    """``compute()``, or its stored result: True uses the default cache, False none.
+
+    ``settings`` is everything besides model and data that decides the result
+    (:meth:`SamplerSettings.as_dict`, plus a batch's members); it enters the key
+    and the entry's record.
+    """
     store = FitCache() if cache is True else (cache or None)
     if store is None:
         return compute()
@@ -203,14 +202,15 @@ def fit_batch(
     keep: np.ndarray | None = None,
     fixed: dict[str, np.ndarray] | None = None,
     centering: dict[str, float] | None = None,
-    chains: int = 2,
-    warmup: int = 500,
-    draws: int = 500,
-    seed: int = 0,
+    settings: SamplerSettings | None = None,
+    chains: int | None = None,
+    warmup: int | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    target_accept: float | None = None,
     cache: bool | FitCache = True,
     progress: bool = False,
     check: bool = True,
-    target_accept: float | None = None,
 ) -> az.InferenceData:
     """Many fits of one model at once, each with its own NUTS adaptation.
 
@@ -236,13 +236,16 @@ def fit_batch(
     centering : dict of str to float, optional
         Location-scale sites to reparameterise with ``LocScaleReparam(centered=c)``:
         0 is non-centered, 1 centered, in between partly centered.
-    chains, warmup, draws, seed, cache, progress, check
-        As for :func:`fit` (``draws`` is required here); the convergence rule
-        applies to every member on its own.
-    target_accept : float, optional
-        NUTS target acceptance probability; default the model's
-        :attr:`~radonbook.models.ModelSpec.target_accept`.  Larger values take
-        smaller steps (e.g. held-out refits that must not diverge).
+    settings : SamplerSettings, optional
+        The settings of every member; default a quick batch, 2 chains x 500
+        draws after 500 warmup, seed 0, the model's
+        :attr:`~radonbook.models.ModelSpec.target_accept`.  Callers pass
+        their preset (:data:`radonbook.settings.REFITS`,
+        :data:`radonbook.settings.DIAL`).
+    chains, warmup, draws, seed, target_accept : optional
+        Change one field of ``settings``.
+    cache, progress, check
+        As for :func:`fit`; the convergence rule applies to every member on its own.
 
     Returns
     -------
@@ -253,8 +256,6 @@ def fit_batch(
         and each fixed site as ``fixed_<name>`` (member).
     """
     spec = get_model(model)
-    if target_accept is not None:
-        spec = replace(spec, target_accept=float(target_accept))
     if spec.name == "separate":
         raise ValueError("fit_batch does not sample 'separate'; see radonbook.crossval.held_out")
     fixed = {name: np.asarray(values, np.float32) for name, values in (fixed or {}).items()}
@@ -267,8 +268,12 @@ def fit_batch(
         raise ValueError(f"keep must have shape (members, {data.n_houses}), got {keep.shape}")
     if sizes - {keep.shape[0]}:
         raise ValueError(f"every fixed array needs {keep.shape[0]} values (one per member)")
-    settings = {
-        **_sampler_settings(spec, chains, warmup, draws, seed),
+    quick = SamplerSettings(chains=2, warmup=500, draws=500, target_accept=spec.target_accept)
+    settings = (settings or quick).replace(
+        chains=chains, warmup=warmup, draws=draws, seed=seed, target_accept=target_accept
+    )
+    recipe = {  # what decides the batch: the settings, the members' data and sites
+        **settings.as_dict(),
         "keep": hashlib.sha256(np.packbits(keep).tobytes()).hexdigest(),
         "keep_shape": list(keep.shape),
         "fixed": {name: values.tolist() for name, values in sorted(fixed.items())},
@@ -278,7 +283,7 @@ def fit_batch(
     def compute() -> az.InferenceData:
         return _fit_batch_afresh(spec, data, keep, fixed, centering, settings, progress)
 
-    idata = _through_cache(cache, f"{spec.name}/batch", data, settings, compute)
+    idata = _through_cache(cache, f"{spec.name}/batch", data, recipe, compute)
     if check:
         _enforce_convergence(spec, idata, settings)
     return idata
@@ -290,7 +295,7 @@ def _fit_batch_afresh(
     keep: np.ndarray,
     fixed: dict[str, np.ndarray],
     centering: dict[str, float] | None,
-    settings: dict[str, Any],
+    settings: SamplerSettings,
     progress: bool,
 ) -> az.InferenceData:
     start = time.perf_counter()
@@ -309,9 +314,9 @@ def _fit_batch_afresh(
 
 
 def _fit_afresh(
-    spec: ModelSpec, data: RadonData, settings: dict[str, Any], progress: bool
+    spec: ModelSpec, data: RadonData, settings: SamplerSettings, progress: bool
 ) -> az.InferenceData:
-    sample_key, predict_key = random.split(random.PRNGKey(settings["seed"]))
+    sample_key, predict_key = random.split(random.PRNGKey(settings.seed))
     inputs = model_inputs(data, spec=spec)
     start = time.perf_counter()
     if spec.name == "separate":
@@ -325,7 +330,7 @@ def _fit_afresh(
             "model": spec.name,
             "n_counties": data.n_counties,
             "sampling_time": seconds,
-            **settings,
+            **settings.as_dict(),
         }
     )
     return idata

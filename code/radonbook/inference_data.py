@@ -7,11 +7,13 @@ builds a batch of fits (a ``member`` dimension, see
 :func:`radonbook.inference.fit_batch`).  Dimension names come from the plates
 of each model (:func:`site_dims`).
 
-Why not ``arviz.from_numpyro``: it would serve only the MCMC path (the
-vectorised runs have no ``MCMC`` object), and its result differs from this
-one: it adds ``inference_library`` attributes and a ``lp`` statistic, and
-names the house dimension of the observations after the plate.  One builder
-gives every fit the same layout, whichever sampler drew it.
+Why not ``arviz.from_numpyro`` for the MCMC fits: the vectorised runs have
+no ``MCMC`` object, so this builder stays anyway, and from_numpyro's result
+is not the same: on a pooled and a hierarchical fit it gave the same draws
+and log likelihood but added a ``tree_depth`` statistic and
+``inference_library`` attributes to every group, and it still needs the
+dims of :func:`site_dims`.  One builder gives every fit one layout,
+whichever sampler drew it.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from numpyro.primitives import Messenger
 
 from .data import RadonData
 from .models import separate
+from .settings import SamplerSettings
 
 __all__ = [
     "STATS",
@@ -61,17 +62,17 @@ STATS = {
 def sample_mcmc(
     function: Callable[..., None],
     inputs: dict[str, Any],
-    settings: dict[str, Any],
+    settings: SamplerSettings,
     key: jax.Array,
     progress: bool,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """NumPyro MCMC; returns samples and stats shaped (chains, draws, ...)."""
-    chains = settings["chains"]
+    chains = settings.chains
     parallel = jax.local_device_count() >= chains
     mcmc = MCMC(
-        NUTS(function, target_accept_prob=settings["target_accept"]),
-        num_warmup=settings["warmup"],
-        num_samples=settings["draws"],
+        NUTS(function, target_accept_prob=settings.target_accept),
+        num_warmup=settings.warmup,
+        num_samples=settings.draws,
         num_chains=chains,
         chain_method="parallel" if parallel else "sequential",
         progress_bar=progress,
@@ -132,7 +133,7 @@ def pad_by_county(
 
 
 def sample_separate(
-    data: RadonData, settings: dict[str, Any], key: jax.Array, progress: bool
+    data: RadonData, settings: SamplerSettings, key: jax.Array, progress: bool
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Sample the separate regressions: one NUTS run per (county, chain), all at once.
 
@@ -146,7 +147,7 @@ def sample_county_rows(
     floor: np.ndarray,
     log_radon: np.ndarray,
     mask: np.ndarray,
-    settings: dict[str, Any],
+    settings: SamplerSettings,
     key: jax.Array,
     progress: bool,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -160,7 +161,7 @@ def sample_county_rows(
 
     Returns samples and stats shaped (chains, draws, n_rows).
     """
-    chains, draws = settings["chains"], settings["draws"]
+    chains, draws = settings.chains, settings.draws
     n_rows, width = floor.shape
     one_county = np.zeros(width, np.int32)
 
@@ -221,7 +222,7 @@ def sample_batch(
     inputs: dict[str, Any],
     keep: np.ndarray,
     fixed: dict[str, np.ndarray],
-    settings: dict[str, Any],
+    settings: SamplerSettings,
     progress: bool,
     label: str,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -233,7 +234,7 @@ def sample_batch(
     Returns samples (chains, draws, members, ...) and divergences
     (chains, draws, members).
     """
-    chains, draws = settings["chains"], settings["draws"]
+    chains, draws = settings.chains, settings.draws
     members = keep.shape[0]
 
     def member_model(keep_row, fixed_values):
@@ -247,7 +248,7 @@ def sample_batch(
     shapes = _unconstrained_shapes(member_model(keep[0], first), inputs)
     run_member = np.repeat(np.arange(members), chains)
     run_args = (keep[run_member], {name: values[run_member] for name, values in fixed.items()})
-    key = random.PRNGKey(settings["seed"])
+    key = random.PRNGKey(settings.seed)
     z, fields = run_nuts(potential_fn_gen, shapes, run_args, key, settings, progress, label)
 
     def by_member(array):
@@ -278,7 +279,7 @@ def run_nuts(
     shapes: dict[str, tuple[int, ...]],
     run_args: tuple[Any, ...],
     key: jax.Array,
-    settings: dict[str, Any],
+    settings: SamplerSettings,
     progress: bool,
     label: str,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -294,7 +295,7 @@ def run_nuts(
     Returns the unconstrained draws and the sampler fields of :data:`STATS`,
     each shaped (runs, draws, ...).
     """
-    warmup, draws = settings["warmup"], settings["draws"]
+    warmup, draws = settings.warmup, settings.draws
     init_kernel, sample_kernel = hmc(potential_fn_gen=potential_fn_gen, algo="NUTS")
 
     def init_one(rng_key, *args):
@@ -307,7 +308,7 @@ def run_nuts(
         return init_kernel(
             params,
             warmup,
-            target_accept_prob=settings["target_accept"],
+            target_accept_prob=settings.target_accept,
             model_args=args,
             rng_key=run_key,
         )
