@@ -27,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 from jax import lax, random
+from jax.sharding import Mesh, PartitionSpec
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer import MCMC, NUTS
@@ -288,8 +289,9 @@ def run_nuts(
     Run r samples the potential ``potential_fn_gen(*args_r)``, where
     ``args_r`` is entry r of each array (or pytree of arrays) in ``run_args``
     (leading axis: runs).  Each starts uniformly in (-2, 2) on the
-    unconstrained latent ``shapes``, as NumPyro does.  Runs are ``vmap``-ed
-    and split across the CPU devices with ``pmap``; warmup and sampling
+    unconstrained latent ``shapes``, as NumPyro does.  Runs are split in
+    equal blocks across the CPU devices (``jax.shard_map`` over a device mesh,
+    under ``jit``) and ``vmap``-ed within a block; warmup and sampling
     advance in chunks, so a progress bar can follow.
 
     Returns the unconstrained draws and the sampler fields of :data:`STATS`,
@@ -316,18 +318,27 @@ def run_nuts(
     def step(state, args):
         return sample_kernel(state, model_args=args)
 
-    # Pad the runs to a multiple of the device count (the padding runs repeat real ones).
+    # Pad the runs to a multiple of the device count (the padding runs repeat real ones),
+    # and give each device an equal block of them: a vmap over its block.
     n_runs = len(jax.tree_util.tree_leaves(run_args)[0])
     devices = min(jax.local_device_count(), n_runs)
     per_device = math.ceil(n_runs / devices)
     padded = np.resize(np.arange(n_runs), devices * per_device)
     batch_data = jax.tree_util.tree_map(
-        lambda array: jnp.asarray(
-            np.asarray(array)[padded].reshape(devices, per_device, *np.shape(array)[1:])
-        ),
-        run_args,
+        lambda array: jnp.asarray(np.asarray(array)[padded]), run_args
     )
-    run_keys = random.split(key, devices * per_device).reshape(devices, per_device, -1)
+    run_keys = random.split(key, devices * per_device)
+    mesh = Mesh(np.array(jax.local_devices()[:devices]), ("runs",))
+
+    def on_every_device(function):
+        """``function`` of one run, mapped over all runs: a vmap per device, in one jit."""
+        by_block = PartitionSpec("runs")
+        # check_vma=False, as jax.pmap itself does: the runs never communicate, and
+        # NumPyro's kernels are not typed for varying manual axes (its lax.cond fails the check).
+        mapped = jax.shard_map(
+            jax.vmap(function), mesh=mesh, in_specs=by_block, out_specs=by_block, check_vma=False
+        )
+        return jax.jit(mapped)
 
     def run_chunk(state, *args, length):
         """Advance one run ``length`` iterations, recording each (one compile for both phases)."""
@@ -347,14 +358,14 @@ def run_nuts(
 
     # The same chunks run whether or not a bar is shown: XLA's floating-point
     # results depend on the loop length compiled, and draws must not depend on it.
-    state = jax.pmap(jax.vmap(init_one))(run_keys, *batch_data)
+    state = on_every_device(init_one)(run_keys, *batch_data)
     compiled: dict[int, Callable[..., Any]] = {}
     kept: list[Any] = []
     bar = _progress_bar(warmup + draws, progress, label)
     for keep, total in ((False, warmup), (True, draws)):
         for length in _chunks(total, warmup, draws):
             if length not in compiled:
-                compiled[length] = jax.pmap(jax.vmap(partial(run_chunk, length=length)))
+                compiled[length] = on_every_device(partial(run_chunk, length=length))
             state, recorded = compiled[length](state, *batch_data)
             if keep:
                 kept.append(jax.device_get(recorded))
@@ -362,9 +373,8 @@ def run_nuts(
     bar(None)
 
     def unpadded(chunks):
-        """(devices, per_device, draws, ...) chunks -> (runs, draws, ...)."""
-        joined = np.concatenate(chunks, axis=2)
-        return joined.reshape(devices * per_device, *joined.shape[2:])[:n_runs]
+        """(padded runs, length, ...) chunks -> (runs, draws, ...)."""
+        return np.concatenate(chunks, axis=1)[:n_runs]
 
     z = {k: unpadded([chunk[0][k] for chunk in kept]) for k in kept[0][0]}
     fields = {k: unpadded([chunk[1][k] for chunk in kept]) for k in STATS}
