@@ -25,7 +25,7 @@ import numpy as np
 import numpyro.infer
 import pytest
 import radonbook as rb
-import radonbook.inference
+import radonbook.sampling
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -50,7 +50,7 @@ def _sampling_needs_the_slow_mark(request: pytest.FixtureRequest, monkeypatch) -
     """Refuse MCMC in a test not marked ``slow`` (which ``make check`` would then run).
 
     Every sampler of the package goes through NumPyro's ``MCMC.run`` or the
-    vectorised ``radonbook.inference._run_nuts``.
+    vectorised ``radonbook.sampling.run_nuts``.
     """
     if request.node.get_closest_marker("slow"):
         return
@@ -62,7 +62,7 @@ def _sampling_needs_the_slow_mark(request: pytest.FixtureRequest, monkeypatch) -
         )
 
     monkeypatch.setattr(numpyro.infer.MCMC, "run", refuse)
-    monkeypatch.setattr(radonbook.inference, "_run_nuts", refuse)
+    monkeypatch.setattr(radonbook.sampling, "run_nuts", refuse)
 
 
 def load_tool(name: str, folder: str = "_tools") -> ModuleType:

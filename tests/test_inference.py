@@ -11,7 +11,8 @@ import pytest
 import radonbook as rb
 from jax import random
 from numpyro.infer import MCMC, NUTS
-from radonbook.inference import model_inputs, pad_by_county
+from radonbook.inference import model_inputs
+from radonbook.sampling import MaskObserved, pad_by_county
 
 
 def test_inference_data_layout(radon: rb.RadonData, pooled_fit: az.InferenceData) -> None:
@@ -80,14 +81,13 @@ def test_padding_keeps_every_house(radon: rb.RadonData) -> None:
 def test_padded_county_has_the_potential_of_its_own_houses(radon: rb.RadonData) -> None:
     """Padding rows are masked out of the likelihood, and only they are."""
     from numpyro.infer.util import potential_energy
-    from radonbook.inference import _MaskObserved
 
     floor, log_radon, mask = pad_by_county(radon)
     params = {"alpha": np.array([0.9]), "beta": np.array([-0.5]), "eps": np.array([-0.2])}
     for name in ("ANOKA", "LAC QUI PARLE"):
         county = radon.county_index(name)
         padded = potential_energy(
-            _MaskObserved(rb.separate, mask[county]),
+            MaskObserved(rb.separate, mask[county]),
             (),
             {
                 "county": np.zeros(floor.shape[1], int),
@@ -250,7 +250,7 @@ def test_fit_checks_only_models_that_should_converge(radon: rb.RadonData) -> Non
         posterior={"alpha": rng.normal(size=(4, 100)) + np.arange(4)[:, None]},
         sample_stats={"diverging": np.zeros((4, 100), bool)},
     )
-    settings = {"chains": 4, "warmup": 100, "draws": 100, "seed": 0}
+    settings = rb.SamplerSettings(chains=4, warmup=100, draws=100)
     with pytest.raises(rb.ConvergenceError, match=r"R-hat > 1.01 \(alpha="):
         _enforce_convergence(rb.get_model("hierarchical"), stuck, settings)
     _enforce_convergence(rb.get_model("centered"), stuck, settings)  # its failure is the lesson

@@ -42,6 +42,7 @@ from .reml import (
     county_effects_given_scales,
     reml_fit,
 )
+from .settings import SamplerSettings
 from .summary import posterior_interval, posterior_means
 
 __version__ = "0.1.0"
@@ -56,6 +57,7 @@ __all__ = [
     "RadonData",
     "RemlConvergenceError",
     "RemlFit",
+    "SamplerSettings",
     "centered",
     "check_convergence",
     "compare_with_posterior",

@@ -61,8 +61,9 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-SAMPLING_MODULES = ("models.py", "inference.py")
-"""The package's modules whose code decides the draws of a fit (files in the package)."""
+SAMPLING_MODULES = ("models.py", "sampling.py", "inference_data.py", "inference.py")
+"""The package's modules whose code decides the draws of a fit (files in the package): the
+models, the samplers, the builder that draws the posterior predictive, and the entry points."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 

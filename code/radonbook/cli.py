@@ -27,6 +27,7 @@ from .data import DataValidationError, load_radon
 from .diagnostics import divergences, parameter_names
 from .inference import fit
 from .models import MODELS
+from .settings import SamplerSettings
 
 
 def parameter_table(idata: az.InferenceData) -> dict[str, dict[str, Any]]:
@@ -63,6 +64,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m radonbook",
@@ -74,12 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit_cmd = commands.add_parser("fit", help="fit a model with NUTS and summarise it")
     fit_cmd.add_argument("model", choices=list(MODELS))
-    fit_cmd.add_argument("--chains", type=_positive, default=4)
-    fit_cmd.add_argument("--warmup", type=_positive, default=1000)
-    fit_cmd.add_argument(
-        "--draws", type=_positive, default=None, help="draws per chain (default: the model's)"
-    )
-    fit_cmd.add_argument("--seed", type=int, default=0)
+    book = "default: the book's fit of the model"
+    fit_cmd.add_argument("--chains", type=_positive, default=None, help=book)
+    fit_cmd.add_argument("--warmup", type=_positive, default=None, help=book)
+    fit_cmd.add_argument("--draws", type=_positive, default=None, help="draws per chain; " + book)
+    fit_cmd.add_argument("--seed", type=_non_negative, default=None, help=book)
     fit_cmd.add_argument("--data", default=None, help="CSV file (default: the packaged survey)")
     fit_cmd.add_argument(
         "--no-cache", action="store_true", help="fit afresh; read and write no cache entry"
@@ -120,14 +127,14 @@ def _fit_command(args: argparse.Namespace) -> int:
     except DataValidationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    settings = SamplerSettings.book(args.model).replace(
+        chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed
+    )
     start = time.perf_counter()
     idata = fit(
         args.model,
         data,
-        chains=args.chains,
-        warmup=args.warmup,
-        draws=args.draws,
-        seed=args.seed,
+        settings=settings,
         cache=not args.no_cache,
         progress=not args.json and sys.stderr.isatty(),
         check=False,  # the command reports the diagnostics below; it does not refuse a fit
@@ -139,10 +146,10 @@ def _fit_command(args: argparse.Namespace) -> int:
         "seconds": round(seconds, 3),
         "sampling_seconds": round(float(idata.posterior.attrs["sampling_time"]), 3),
         "from_cache": seconds < float(idata.posterior.attrs["sampling_time"]),
-        "chains": args.chains,
-        "warmup": args.warmup,
-        "draws": idata.posterior.sizes["draw"],
-        "seed": args.seed,
+        "chains": settings.chains,
+        "warmup": settings.warmup,
+        "draws": settings.draws,
+        "seed": settings.seed,
         "parameters": parameter_table(idata),
     }
     if args.json:

@@ -38,6 +38,7 @@ from .diagnostics import (
 )
 from .inference import fit_batch
 from .models import get_model
+from .settings import REFITS, SamplerSettings
 
 __all__ = [
     "SMALL_COUNTY",
@@ -212,13 +213,14 @@ def held_out(
     data: RadonData,
     keep: np.ndarray,
     *,
-    chains: int = 4,
-    warmup: int = 1000,
-    draws: int = 1000,
-    seed: int = 0,
+    settings: SamplerSettings = REFITS,
+    chains: int | None = None,
+    warmup: int | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    target_accept: float | None = None,
     cache: bool = True,
     check: bool = True,
-    target_accept: float = 0.9,
 ) -> HeldOut:
     """Refit ``model`` once per fold and predict every house from the fold that held it out.
 
@@ -231,14 +233,14 @@ def held_out(
     keep : ndarray of bool, shape (folds, n_houses)
         From :func:`kfold` or :func:`county_folds`; every house must be
         held out by exactly one fold.
-    chains, warmup, draws, seed, cache
-        Sampler settings of each refit.  The defaults meet the book's
-        convergence rule for the pooled and hierarchical refits of the
-        comparison chapter.
-    target_accept : float
-        NUTS target acceptance probability of every refit.  Above NumPyro's
-        0.8, so steps are smaller: a batch of ten hierarchical refits at 0.8
-        diverged now and then.
+    settings : SamplerSettings
+        Sampler settings of each refit; the default, :data:`~radonbook.settings.REFITS`,
+        meets the book's convergence rule for the pooled and hierarchical refits
+        of the comparison chapter.
+    chains, warmup, draws, seed, target_accept : optional
+        Change one field of ``settings``, e.g. ``draws=2000``.
+    cache : bool
+        Read and store the refits in the fit cache.
     check : bool
         Raise :class:`~radonbook.diagnostics.ConvergenceError` if a refit
         breaks the convergence rule (except separate regressions with at most
@@ -250,13 +252,11 @@ def held_out(
         model,
         data,
         schemes,
-        chains=chains,
-        warmup=warmup,
-        draws=draws,
-        seed=seed,
+        settings=settings.replace(
+            chains=chains, warmup=warmup, draws=draws, seed=seed, target_accept=target_accept
+        ),
         cache=cache,
         check=check,
-        target_accept=target_accept,
     )["folds"]
 
 
@@ -265,19 +265,21 @@ def held_out_schemes(
     data: RadonData,
     schemes: Mapping[str, np.ndarray],
     *,
-    chains: int = 4,
-    warmup: int = 1000,
-    draws: int = 1000,
-    seed: int = 0,
+    settings: SamplerSettings = REFITS,
+    chains: int | None = None,
+    warmup: int | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    target_accept: float | None = None,
     cache: bool = True,
     check: bool = True,
-    target_accept: float = 0.9,
 ) -> dict[str, HeldOut]:
     """:func:`held_out` for several ways of folding at once, e.g. houses and counties.
 
     All folds of all schemes are refitted in one vectorised program (one
     compilation instead of one per scheme).  ``schemes`` maps a name to a
-    ``keep`` array as for :func:`held_out`; returns a :class:`HeldOut` per name.
+    ``keep`` array as for :func:`held_out`, the other arguments are as there;
+    returns a :class:`HeldOut` per name.
     """
     keeps = {name: _checked_folds(data, keep) for name, keep in schemes.items()}
     if not keeps:
@@ -291,13 +293,11 @@ def held_out_schemes(
         model,
         data,
         keep=all_keep,
-        chains=chains,
-        warmup=warmup,
-        draws=draws,
-        seed=seed,
+        settings=settings.replace(
+            chains=chains, warmup=warmup, draws=draws, seed=seed, target_accept=target_accept
+        ),
         cache=cache,
         check=False,  # checked below, fold by fold, so that a failure names its fold
-        target_accept=target_accept,
     )
     means = fits.posterior.mean(("chain", "draw"))
     houses = np.arange(data.n_houses)

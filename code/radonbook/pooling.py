@@ -18,6 +18,7 @@ import pandas as pd
 from .data import RadonData
 from .diagnostics import convergence_summary
 from .inference import fit_batch
+from .settings import DIAL, SamplerSettings
 
 __all__ = ["CENTERED_FROM", "Dial", "fit_dial", "precision_weighted"]
 
@@ -64,10 +65,11 @@ def fit_dial(
     data: RadonData,
     sigma_alpha: np.ndarray,
     *,
-    chains: int = 4,
-    warmup: int = 1000,
-    draws: int = 1000,
-    seed: int = 0,
+    settings: SamplerSettings = DIAL,
+    chains: int | None = None,
+    warmup: int | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
     cache: bool = True,
     check: bool = True,
 ) -> Dial:
@@ -86,14 +88,19 @@ def fit_dial(
     data : RadonData
     sigma_alpha : array of float, shape (grid,)
         Positive values, log pCi/L.
-    chains, warmup, draws, seed, cache
-        Sampler settings of every fit; the defaults meet the book's
-        convergence rule on the dial chapter's grid.
+    settings : SamplerSettings
+        Sampler settings of every fit; the default, :data:`~radonbook.settings.DIAL`,
+        meets the book's convergence rule on the dial chapter's grid.
+    chains, warmup, draws, seed : int, optional
+        Change one field of ``settings``.
+    cache : bool
+        Read and store the fits in the fit cache.
     check : bool
         Raise :class:`~radonbook.diagnostics.ConvergenceError` if the fit at
         any value breaks the book's convergence rule (R-hat, bulk and tail
         ESS, divergences); the message names the value and the parameters.
     """
+    settings = settings.replace(chains=chains, warmup=warmup, draws=draws, seed=seed)
     grid = np.sort(np.asarray(sigma_alpha, float))
     if grid.ndim != 1 or grid.size == 0 or not np.all(grid > 0):
         raise ValueError("sigma_alpha must be a non-empty 1-d array of positive values")
@@ -105,10 +112,7 @@ def fit_dial(
                 data,
                 fixed={"sigma_alpha": values},
                 centering={"alpha": centered},
-                chains=chains,
-                warmup=warmup,
-                draws=draws,
-                seed=seed,
+                settings=settings,
                 cache=cache,
                 check=check,  # member by member; a failure names its sigma_alpha
             )
