@@ -78,6 +78,7 @@ serve: $(STAMP)  ## live preview on http://127.0.0.1:8000, rebuilt on save
 
 bench: $(STAMP)  ## run the benchmarks (print figures; never fail on timing)
 	$(BIN)/python benchmarks/cli_fit_separate.py
+	$(BIN)/python benchmarks/convergence_margin.py
 	$(BIN)/python benchmarks/hierarchical_ess.py
 	$(BIN)/python benchmarks/noncentered_tuning.py
 	$(BIN)/python benchmarks/separate_regressions.py
