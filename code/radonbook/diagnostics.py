@@ -221,6 +221,6 @@ def convergence_table(fits: Mapping[str, az.InferenceData]) -> pd.DataFrame:
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     digits = {"max R-hat": 3, "min bulk ESS": 0, "min tail ESS": 0, "seconds": 1}
-    table = table.round(digits | {"min bulk ESS / s": 0})
+    table = table.round(digits | {"min bulk ESS / s": 1})
     # effective sample sizes are counts of draws: shown as integers
     return table.astype({"min bulk ESS": int, "min tail ESS": int})
