@@ -82,6 +82,16 @@ TEST_REPOSITORY = "radon-book-tests/radon-book"
 """The GitHub repository the test builds link to (book/_ext/notebooks.py), not a real one."""
 
 
+def county_subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:
+    """The houses of the named counties, renumbered 0 .. len(names) - 1."""
+    codes = [data.county_index(n) for n in names]
+    rows = np.isin(data.county, codes)
+    relabel = {code: i for i, code in enumerate(codes)}
+    return rb.from_arrays(
+        [relabel[c] for c in data.county[rows]], data.floor[rows], data.log_radon[rows], names
+    )
+
+
 def build_book(root: Path, repository: str = TEST_REPOSITORY) -> subprocess.CompletedProcess:
     """``make book`` run in ``root`` with this environment's tools (no ``.venv`` of its own).
 

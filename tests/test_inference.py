@@ -9,6 +9,7 @@ import arviz as az
 import numpy as np
 import pytest
 import radonbook as rb
+from conftest import county_subset
 from jax import random
 from numpyro.infer import MCMC, NUTS
 from radonbook.inference import model_inputs
@@ -97,31 +98,24 @@ def test_padded_county_has_the_potential_of_its_own_houses(radon: rb.RadonData) 
             },
             params,
         )
-        alone = potential_energy(rb.separate, (), model_inputs(subset(radon, [name])), params)
+        alone = potential_energy(
+            rb.separate, (), model_inputs(county_subset(radon, [name])), params
+        )
         assert float(padded) == pytest.approx(float(alone), rel=1e-5)
-
-
-def subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:
-    codes = [data.county_index(n) for n in names]
-    rows = np.isin(data.county, codes)
-    relabel = {code: i for i, code in enumerate(codes)}
-    return rb.from_arrays(
-        [relabel[c] for c in data.county[rows]], data.floor[rows], data.log_radon[rows], names
-    )
 
 
 @pytest.mark.slow
 def test_vectorised_separate_fits_match_individual_runs(radon: rb.RadonData) -> None:
     """Each county sampled alone with NumPyro's MCMC gives the same posterior."""
     names = ["ANOKA", "BLUE EARTH", "ITASCA"]
-    small = subset(radon, names)
+    small = county_subset(radon, names)
     together = rb.fit("separate", small, chains=4, warmup=500, draws=1000, seed=2, cache=False)
     assert together.posterior["alpha"].dims == ("chain", "draw", "county")
     # Each county adapted its own step size.
     step = together.sample_stats["step_size"].isel(draw=-1, chain=0).values
     assert len(np.unique(step)) == 3
     for index, name in enumerate(names):
-        alone = subset(small, [name])
+        alone = county_subset(small, [name])
         mcmc = MCMC(
             NUTS(rb.separate),
             num_warmup=500,

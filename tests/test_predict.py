@@ -37,8 +37,9 @@ def test_a_house_in_a_known_county_scatters_by_eps_around_its_line() -> None:
     assert draws.std() == pytest.approx(0.4, abs=0.01)
 
 
-def test_a_new_county_adds_the_population_spread() -> None:
-    fit = constant_fit(
+def two_county_fit():
+    """Two counties and a population, every draw the same (see constant_fit)."""
+    return constant_fit(
         alpha=[1.0, 2.0],
         beta=[-0.5, -1.0],
         mu_alpha=1.5,
@@ -47,6 +48,10 @@ def test_a_new_county_adds_the_population_spread() -> None:
         sigma_beta=0.2,
         eps=0.4,
     )
+
+
+def test_a_new_county_adds_the_population_spread() -> None:
+    fit = two_county_fit()
     basement = new_house(fit, floor=0)
     first = new_house(fit, floor=1)
     assert basement.mean() == pytest.approx(1.5, abs=0.01)
@@ -107,15 +112,7 @@ def test_county_median_and_mean_of_a_known_county_are_the_lognormal_ones() -> No
 
 
 def test_a_new_countys_median_varies_with_both_county_scales() -> None:
-    fit = constant_fit(
-        alpha=[1.0, 2.0],
-        beta=[-0.5, -1.0],
-        mu_alpha=1.5,
-        sigma_alpha=0.3,
-        mu_beta=-0.7,
-        sigma_beta=0.2,
-        eps=0.4,
-    )
+    fit = two_county_fit()
     first = np.log(county_median(fit, floor=1, seed=4))
     assert first.mean() == pytest.approx(0.8, abs=0.01)
     assert first.std() == pytest.approx(np.hypot(0.3, 0.2), abs=0.01)

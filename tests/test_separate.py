@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import radonbook as rb
+from conftest import county_subset
 from radonbook.models import SEPARATE_PRIOR_SD
 
 # Counties with at least two basement readings, from 3 to 52 houses, whose
@@ -31,16 +32,6 @@ PULL_ALLOWANCE = 0.02
 """Largest systematic pull (log pCi/L, 2 % in radon) we still call none.  A proper
 prior always pulls a little: Normal(0, 10) moves these counties' intercepts by at most
 0.004 (:func:`radonbook.separate_posterior`); Normal(0, 1) moved them by 0.2 on average."""
-
-
-def subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:
-    """The houses of the named counties, renumbered 0 .. len(names) - 1."""
-    codes = [data.county_index(n) for n in names]
-    rows = np.isin(data.county, codes)
-    relabel = {code: i for i, code in enumerate(codes)}
-    return rb.from_arrays(
-        [relabel[c] for c in data.county[rows]], data.floor[rows], data.log_radon[rows], names
-    )
 
 
 def test_least_squares_lines_go_through_the_floor_means(radon: rb.RadonData) -> None:
@@ -131,7 +122,7 @@ def test_failing_counties_names_each_way_of_breaking_the_rule() -> None:
 @pytest.fixture(scope="module")
 def sampled(radon: rb.RadonData):
     """The separate regressions of :data:`WELL_SAMPLED`, sampled, and their data."""
-    data = subset(radon, WELL_SAMPLED)
+    data = county_subset(radon, WELL_SAMPLED)
     fit = rb.fit("separate", data, chains=4, warmup=500, draws=500, seed=3, cache=False)
     return data, fit
 
