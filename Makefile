@@ -11,6 +11,13 @@ STAMP := $(VENV)/.installed
 BUILD := _build
 # Fits are cached next to the build, so `make clean` forgets them too.
 export RADONBOOK_CACHE_DIR ?= $(CURDIR)/$(BUILD)/.fit-cache
+# JAX's compilation cache on disk: a program compiled once (a model's sampler, say) is read
+# back by the next chapter, kernel or test instead of compiled again; the draws are the same
+# bit for bit. A size limit turns on its file lock (the filelock package), which two kernels
+# writing at once need.
+export JAX_COMPILATION_CACHE_DIR ?= $(CURDIR)/$(BUILD)/.jax-cache
+export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS ?= 0
+export JAX_COMPILATION_CACHE_MAX_SIZE ?= 2000000000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv book check test lint chapter serve clean bench
@@ -56,10 +63,10 @@ book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or w
 
 # The fast lane: no test that samples by MCMC (mark `slow`) or builds the book (mark `book`).
 check: lint $(NODE_STAMP)  ## lint, structure checks and the fast unit tests (about a minute)
-	RADONBOOK_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest -m "not slow and not book"
+	RADONBOOK_CACHE_DIR=$$(mktemp -d) JAX_COMPILATION_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest -m "not slow and not book"
 
 test: lint $(NODE_STAMP)  ## run the whole test suite (lint and structure checks first)
-	RADONBOOK_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest
+	RADONBOOK_CACHE_DIR=$$(mktemp -d) JAX_COMPILATION_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff lint and format check, and the book structure check
 	$(BIN)/ruff check .
@@ -83,6 +90,6 @@ bench: $(STAMP)  ## run the benchmarks (print figures; never fail on timing)
 	$(BIN)/python benchmarks/noncentered_tuning.py
 	$(BIN)/python benchmarks/separate_regressions.py
 
-clean:  ## remove builds, the execution cache and the fit cache
+clean:  ## remove builds and the execution, fit and compilation caches
 	rm -rf $(BUILD) .jupyter_cache .pytest_cache conf.py
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 import radonbook as rb
 import radonbook.cache as cache_module
+from conftest import REPO
 from radonbook import inference
 
 SETTINGS = {"chains": 2, "warmup": 100, "draws": 100, "seed": 0, "target_accept": 0.8}
@@ -185,3 +191,43 @@ def test_clear_empties_the_folder(radon, cache) -> None:
 def test_default_folder_follows_the_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv(cache_module.CACHE_ENV, str(tmp_path / "here"))
     assert rb.FitCache().folder == tmp_path / "here"
+
+
+DRAWS = """
+import sys, numpy as np, radonbook as rb
+fit = rb.fit("pooled", rb.load_radon(), chains=1, warmup=100, draws=100, seed=2,
+             cache=False, check=False)
+np.save(sys.argv[1], fit.posterior["beta"].values)
+"""
+
+
+def makefile_jax_settings() -> dict[str, str]:
+    """The ``JAX_*`` variables the Makefile exports to the book build and the tests."""
+    text = (REPO / "Makefile").read_text()
+    return dict(re.findall(r"^export (JAX_\w+) \?= (\S+)$", text, flags=re.M))
+
+
+@pytest.mark.slow
+def test_jax_compilation_cache_keeps_the_draws_bit_for_bit(tmp_path: Path) -> None:
+    """Sampled without JAX's compilation cache, compiling into it, and reading from it."""
+    settings = makefile_jax_settings()
+    assert set(settings) >= {"JAX_COMPILATION_CACHE_DIR", "JAX_COMPILATION_CACHE_MAX_SIZE"}
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    cached = plain | settings | {"JAX_COMPILATION_CACHE_DIR": str(tmp_path / "jax")}
+    draws = {}
+    for run, env in [("none", plain), ("compiled", cached), ("read back", cached)]:
+        if run == "read back":
+            stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "jax").glob("*-atime")}
+            assert stamps, "nothing was written to the compilation cache"
+        out = tmp_path / f"{run}.npy"
+        result = subprocess.run(
+            [sys.executable, "-c", DRAWS, str(out)], env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Warning" not in result.stderr, result.stderr[-3000:]  # e.g. a cache it cannot use
+        draws[run] = np.load(out)
+    # the third run read the entries (reading stamps their access time) ...
+    assert all(p.stat().st_mtime_ns > stamps[p] for p in stamps)
+    # ... and the draws are identical, bit for bit
+    np.testing.assert_array_equal(draws["compiled"], draws["none"])
+    np.testing.assert_array_equal(draws["read back"], draws["none"])
