@@ -34,20 +34,29 @@ NumPyro, asks for ipywidgets in a Jupyter kernel that lacks them (Colab has them
 pages do not show it: it comes from the hidden set-up cell."""
 
 DRIVER = """
-import json, sys
+import asyncio, sys
 import nbformat
 from nbclient import NotebookClient
 
-for path in sys.argv[1:]:
-    notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=900, kernel_name="python3").execute()
-    nbformat.write(notebook, path)
+async def execute(path, kernels):
+    async with kernels:
+        notebook = nbformat.read(path, as_version=4)
+        await NotebookClient(notebook, timeout=900, kernel_name="python3").async_execute()
+        nbformat.write(notebook, path)
+
+async def main(paths):
+    kernels = asyncio.Semaphore(2)
+    await asyncio.gather(*(execute(path, kernels) for path in paths))
+
+asyncio.run(main(sys.argv[1:]))
 """
-"""Executes notebooks in place, in the fresh environment's own kernel."""
+"""Executes notebooks in place, in the fresh environment's own kernels, two at a time (as
+the book build runs its chapters: one kernel per core)."""
 
 
 def _outside_env(tmp: Path, **extra: str) -> dict[str, str]:
-    """The environment of a reader's machine: no repository or book venv on any path.
+    """The environment of a reader's machine: no repository or book venv on any path, and
+    none of the Makefile's settings.
 
     No package index either, and no git prompt: an install cell that does not skip
     itself fails instead of installing quietly.
@@ -56,6 +65,7 @@ def _outside_env(tmp: Path, **extra: str) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if key not in {"PYTHONPATH", "VIRTUAL_ENV", "RADONBOOK_CACHE_DIR"}
+        and not key.startswith("JAX_")  # the Makefile's compilation cache is the book's, not theirs
     }
     env.update(
         PIP_NO_INDEX="1",
