@@ -20,7 +20,7 @@ export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS ?= 0
 export JAX_COMPILATION_CACHE_MAX_SIZE ?= 2000000000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv book check test lint chapter serve clean bench
+.PHONY: help venv book check test lint chapter preview serve clean bench
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -76,6 +76,24 @@ lint: $(STAMP)  ## ruff lint and format check, and the book structure check
 chapter: $(STAMP)  ## new chapter from the template: make chapter NAME=slug TITLE="A title"
 	@test -n "$(NAME)" || { echo 'usage: make chapter NAME=slug TITLE="A title"'; exit 2; }
 	$(BIN)/python book/_tools/new_chapter.py "$(NAME)" "$(or $(TITLE),$(NAME))"
+
+# One chapter alone (and the references, for its citations), built with the book's caches:
+# seconds when its fits are cached. Links to other chapters are left as plain text (their
+# warnings are off: `make book` checks them); any other warning, or a failing cell, fails it.
+PREVIEW := $(BUILD)/preview
+OPEN ?= 1
+preview: $(STAMP)  ## build one chapter and open it: make preview NAME=separate
+	@test -f "book/$(NAME).md" || { echo "usage: make preview NAME=<chapter>, one of:" \
+	  $$(ls book/*.md | xargs -n1 basename | sed 's/\.md$$//'); exit 2; }
+	$(BIN)/jupyter-book config sphinx . > /dev/null
+	@mkdir -p $(PREVIEW)
+	@printf 'format: jb-book\nroot: book/$(NAME)\nchapters:\n  - file: book/references\n' \
+	  > $(PREVIEW)/_toc.yml
+	$(WITH_EXTENSIONS) $(BIN)/sphinx-build -q -W --keep-going -b html \
+	  -D external_toc_path=$(PREVIEW)/_toc.yml -D suppress_warnings=ref.ref,ref.numref,ref.doc \
+	  -d $(PREVIEW)/.doctrees . $(PREVIEW)/html
+	@echo "Built $(PREVIEW)/html/book/$(NAME).html"
+	@test "$(OPEN)" = 0 || $(BIN)/python -m webbrowser -t "file://$(CURDIR)/$(PREVIEW)/html/book/$(NAME).html"
 
 serve: $(STAMP)  ## live preview on http://127.0.0.1:8000, rebuilt on save
 	$(BIN)/jupyter-book config sphinx . > /dev/null

@@ -92,8 +92,11 @@ def county_subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:
     )
 
 
-def build_book(root: Path, repository: str = TEST_REPOSITORY) -> subprocess.CompletedProcess:
-    """``make book`` run in ``root`` with this environment's tools (no ``.venv`` of its own).
+def build_book(
+    root: Path, repository: str = TEST_REPOSITORY, target: tuple[str, ...] = ("book",)
+) -> subprocess.CompletedProcess:
+    """``make book`` (or ``make <target>``) run in ``root`` with this environment's tools
+    (no ``.venv`` of its own).
 
     The package imported is the copy's (``root/code`` first on ``PYTHONPATH``). The
     book's repository buttons and Colab links point at ``repository`` (``""``: none).
@@ -105,7 +108,7 @@ def build_book(root: Path, repository: str = TEST_REPOSITORY) -> subprocess.Comp
         "RADONBOOK_REPOSITORY": repository,
     }
     # -o: take .venv as made; BIN: this interpreter's jupyter-book and sphinx-build.
-    command = ["make", "book", "-o", ".venv/.installed", f"BIN={BIN}"]
+    command = ["make", *target, "-o", ".venv/.installed", f"BIN={BIN}"]
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
 
 

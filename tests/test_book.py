@@ -31,8 +31,8 @@ FIGURES = {
 """Chapters and the number of figures each must show."""
 
 
-def page(root: Path, chapter: str) -> str:
-    return (root / "_build" / "html" / f"{chapter}.html").read_text()
+def page(root: Path, chapter: str, folder: str = "_build/html") -> str:
+    return (root / folder / f"{chapter}.html").read_text()
 
 
 def pasted(html: str) -> list[str]:
@@ -104,9 +104,9 @@ def test_no_page_shows_an_error_or_stderr(book: Path) -> None:
         assert "Error" not in re.sub(r"<[^>]+>", "", shown), chapter
 
 
-def floor_effect(root: Path) -> float:
-    """The pooled floor effect glued into the pooling chapter's prose."""
-    html = page(root, "book/pooling")
+def floor_effect(root: Path, folder: str = "_build/html") -> float:
+    """The pooled floor effect glued into the pooling chapter's prose (``root/folder``)."""
+    html = page(root, "book/pooling", folder)
     return float(pasted(html[html.index("The floor effect") :])[0])
 
 
@@ -120,6 +120,33 @@ def stub(chapter: Path) -> None:
     chapter.write_text("\n\n".join(kept) + "\n")
 
 
+def copy_with_caches(built_book: Path, to: Path) -> Path:
+    """A copy of the built book's repository with its execution and fit caches (no HTML)."""
+    shutil.copytree(built_book, to, ignore=COPY_IGNORE)
+    shutil.copytree(
+        built_book / "_build", to / "_build", ignore=shutil.ignore_patterns("html", ".doctrees")
+    )
+    return to
+
+
+def test_preview_builds_the_one_chapter_asked_for(built_book: Path, tmp_path) -> None:
+    """``make preview NAME=pooling``: that chapter (and the references) alone, executed."""
+    book = copy_with_caches(built_book, tmp_path / "previewed")
+    chapter = book / "book" / "pooling.md"
+    line = "data = rb.load_radon()\n"
+    # an edited cell: the execution cache has no copy of this chapter, so it runs again
+    chapter.write_text(chapter.read_text().replace(line, line + "# edited for the preview\n", 1))
+    result = build_book(book, target=("preview", "NAME=pooling", "OPEN=0"))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    html = book / "_build" / "preview" / "html"
+    assert {p.stem for p in (html / "book").glob("*.html")} == {"pooling", "references"}
+    executed = book / "_build" / "preview" / "jupyter_execute" / "book" / "pooling.ipynb"
+    assert "edited for the preview" in executed.read_text()
+    assert floor_effect(book, "_build/preview/html") == floor_effect(built_book)
+    refused = build_book(book, target=("preview", "NAME=no-such-chapter", "OPEN=0"))
+    assert refused.returncode == 2 and "one of:" in refused.stdout + refused.stderr
+
+
 def test_changing_a_prior_in_the_package_changes_the_page(built_book: Path, tmp_path) -> None:
     """The execution and fit caches must not serve a page computed with the old model.
 
@@ -130,11 +157,7 @@ def test_changing_a_prior_in_the_package_changes_the_page(built_book: Path, tmp_
     """
     before = floor_effect(built_book)
     assert before < 0  # basements read higher
-    book = tmp_path / "edited"
-    shutil.copytree(built_book, book, ignore=COPY_IGNORE)
-    shutil.copytree(
-        built_book / "_build", book / "_build", ignore=shutil.ignore_patterns("html", ".doctrees")
-    )
+    book = copy_with_caches(built_book, tmp_path / "edited")
     for chapter in toc_pages():
         if chapter not in ("book/pooling", "book/references"):
             stub(book / f"{chapter}.md")

@@ -5,7 +5,7 @@
 For a contributor working on one chapter: it runs the chapter's cells in a
 fresh kernel in ``book/`` (as the build does, with the same fit cache), prints
 every glued value, and writes the executed notebook to
-``_build/preview/<name>.ipynb``.  When a cell fails it prints the chapter, the
+``_build/executed/<name>.ipynb``.  When a cell fails it prints the chapter, the
 cell's source and the traceback, and exits 1.  No HTML is built: ``make book``
 does that.
 """
@@ -61,7 +61,7 @@ def run(name: str, timeout: int = 600) -> int:
         status = 0
     except CellExecutionError:
         status = 1
-    out = ROOT / "_build" / "preview" / f"{name}.ipynb"
+    out = ROOT / "_build" / "executed" / f"{name}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, out)
     for key, value in glued_values(notebook).items():
