@@ -61,12 +61,20 @@ book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or w
 	       'The traceback of a failed chapter is in %p\n' 2> /dev/null || true; exit $$status; }
 	@echo "Open $(BUILD)/html/index.html, or run: make serve"
 
+# Tests start with empty fit and compilation caches, in two pytest-xdist workers (WORKERS=0:
+# none), a test file each at a time (a file's fixtures stay together), in the order
+# tests/conftest.py sets (FILE_ORDER): one worker builds the book while the other runs the
+# unit tests, and the one build is shared (tests/conftest.py: built_book).
+WORKERS ?= 2
+PYTEST = RADONBOOK_CACHE_DIR=$$(mktemp -d) JAX_COMPILATION_CACHE_DIR=$$(mktemp -d) \
+  $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
+
 # The fast lane: no test that samples by MCMC (mark `slow`) or builds the book (mark `book`).
 check: lint $(NODE_STAMP)  ## lint, structure checks and the fast unit tests (about a minute)
-	RADONBOOK_CACHE_DIR=$$(mktemp -d) JAX_COMPILATION_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest -m "not slow and not book"
+	$(PYTEST) -m "not slow and not book"
 
 test: lint $(NODE_STAMP)  ## run the whole test suite (lint and structure checks first)
-	RADONBOOK_CACHE_DIR=$$(mktemp -d) JAX_COMPILATION_CACHE_DIR=$$(mktemp -d) $(BIN)/python -m pytest
+	$(PYTEST)
 
 lint: $(STAMP)  ## ruff lint and format check, and the book structure check
 	$(BIN)/ruff check .

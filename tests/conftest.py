@@ -26,6 +26,7 @@ import numpyro.infer
 import pytest
 import radonbook as rb
 import radonbook.sampling
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -37,12 +38,19 @@ MARKED_BY_FIXTURE = {"built_book": "book", "pooled_fit": "slow"}
 """A fixture that builds the book or samples, and the mark of every test that uses it."""
 
 
+FILE_ORDER = {"test_book.py": 0, "test_install.py": 2, "test_site.py": 2}
+"""Where a test file runs: the book's own tests first (their first test builds the book),
+the files that mostly read the built book last, every other file (1) in between. With two
+workers (``make test``), one builds the book while the other runs the unit tests."""
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         for fixture, mark in MARKED_BY_FIXTURE.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(mark)
+    items.sort(key=lambda item: FILE_ORDER.get(item.path.name, 1))  # stable: same order within
 
 
 @pytest.fixture(autouse=True)
@@ -117,12 +125,22 @@ def built_book(tmp_path_factory) -> Path:
     """The whole book built with -W from a copy of the repository (read it, don't edit it).
 
     The copy's own ``code/`` is first on ``PYTHONPATH``, so its chapters import the
-    copy's package.
+    copy's package. It is built once per run: when pytest-xdist runs the tests in
+    several workers (``make test``), the first that asks builds it in their shared
+    temporary folder while holding a lock, and the others wait and read it.
     """
-    root = tmp_path_factory.mktemp("book") / "radon-book"
-    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
-    result = build_book(root)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    root, outcome = shared / "book" / "radon-book", shared / "book" / "build-output.txt"
+    with FileLock(shared / "book.lock"):
+        if not outcome.exists():
+            shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+            result = build_book(root)
+            output = result.stdout[-4000:] + result.stderr[-4000:]
+            outcome.write_text("" if result.returncode == 0 else output or "failed")
+    failure = outcome.read_text()
+    assert failure == "", failure
     return root
 
 
