@@ -115,6 +115,7 @@ bench: $(STAMP)  ## run the benchmarks (print figures; never fail on timing)
 	$(BIN)/python benchmarks/hierarchical_ess.py
 	$(BIN)/python benchmarks/noncentered_tuning.py
 	$(BIN)/python benchmarks/separate_regressions.py
+	$(BIN)/python benchmarks/same_fits.py
 
 clean:  ## remove builds and the execution, fit and compilation caches
 	rm -rf $(BUILD) .jupyter_cache .pytest_cache conf.py
