@@ -136,3 +136,22 @@ def test_pooled_ppc_detects_county_effects_only_when_there_are_some(
         assert 0.05 < result.p_value < 0.95
     # The spread of all houses is what the pooled model fits directly: never extreme here.
     assert 0.01 < rb.ppc_statistic(fit, checks.standard_deviation).p_value < 0.99
+
+
+@pytest.mark.parametrize(
+    "scale",
+    [scipy.stats.halfnorm(scale=1.0), scipy.stats.halfnorm(scale=0.5), scipy.stats.halfcauchy()],
+)
+def test_pair_difference_quantile_matches_simulated_pairs(scale) -> None:
+    """Against the 95 % quantile of |alpha_c - alpha_d| over simulated scales and pairs."""
+    rng = np.random.default_rng(0)
+    sigma = scale.rvs(size=1_000_000, random_state=rng)
+    gaps = np.abs(sigma * np.sqrt(2) * rng.standard_normal(sigma.size))
+    assert checks.pair_difference_quantile(scale.pdf) == pytest.approx(
+        np.quantile(gaps, 0.95), rel=0.01
+    )
+
+
+def test_pair_difference_quantile_refuses_a_probability_outside_0_1() -> None:
+    with pytest.raises(ValueError, match="p must be in"):
+        checks.pair_difference_quantile(scipy.stats.halfnorm.pdf, p=1.0)

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from numpyro import handlers
 from numpyro.infer import Predictive
+from scipy import integrate, optimize, stats
 
 from .data import RadonData
 from .inference import model_inputs
@@ -296,3 +297,26 @@ def prior_predictive(
     inputs = model_inputs(data, observed=False, spec=spec)
     simulate = Predictive(spec.function, num_samples=draws)
     return {k: np.asarray(v) for k, v in simulate(jax.random.PRNGKey(seed), **inputs).items()}
+
+
+def pair_difference_quantile(scale_pdf: Callable[[float], float], p: float = 0.95) -> float:
+    """How far apart a prior lets two counties' intercepts be: the t with
+    P(|alpha_c - alpha_d| < t) = p, in log pCi/L.
+
+    Given the county scale sigma, alpha_c - alpha_d ~ Normal(0, sigma * sqrt(2)); the
+    probability that the difference exceeds t is averaged over the scale's prior density
+    ``scale_pdf`` (on sigma > 0) by quadrature, and solved for t between 0.001 and 1000.
+
+    >>> round(pair_difference_quantile(stats.halfnorm(scale=1.0).pdf), 2)
+    3.09
+    """
+    if not 0 < p < 1:
+        raise ValueError(f"p must be in (0, 1), got {p}")
+
+    def beyond(t: float) -> float:
+        def tail(s: float) -> float:
+            return scale_pdf(s) * 2 * stats.norm.sf(t / (s * np.sqrt(2)))
+
+        return integrate.quad(tail, 0, np.inf, limit=200)[0] - (1 - p)
+
+    return float(optimize.brentq(beyond, 1e-3, 1e3))
