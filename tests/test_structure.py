@@ -106,6 +106,8 @@ def test_a_comment_in_a_code_cell_is_not_a_title(book: Path) -> None:
         ({"pasted": "unknown"}, "glue name 'unknown' is pasted but never glued"),
         ({"code": 'import numpyro\nglue("known", 1)'}, "define models in code/radonbook/models.py"),
         ({"code": 'numpyro.sample("x", d)\nglue("known", 1)'}, "uses NumPyro directly"),
+        ({"code": 'def helper(x):\n    return x\nglue("known", 1)'}, "defines a function"),
+        ({"code": 'key = lambda x: x\nglue("known", 1)'}, "defines a function"),
         ({"cite": "nobody1999"}, "citation 'nobody1999' is not in book/references.bib"),
     ],
 )

@@ -5,8 +5,8 @@
 Used by ``tests/test_structure.py`` and by the pre-commit hook.  A chapter is
 a ``book/*.md`` file: it must be in ``_toc.yml`` (and every entry there must
 exist), open with a ``(label)=`` line, one ``#`` title and a short summary,
-paste only glue names it defines, define no NumPyro model inline, and cite
-only keys of ``book/references.bib``.
+paste only glue names it defines, define no NumPyro model and no function
+inline, and cite only keys of ``book/references.bib``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ MODEL_CODE = re.compile(
     r"\bnumpyro\.(sample|plate|factor|deterministic|param)\(|\bimport numpyro\b|from numpyro\b"
 )
 CODE_CELL = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)```", re.S)
+FUNCTION = re.compile(r"^\s*(async\s+)?def \w+\(|\blambda\b[^:]*:", re.M)
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -118,6 +119,13 @@ def chapter_problems(path: Path, keys: set[str]) -> list[str]:
             problems.append(
                 f"{name}: a code cell uses NumPyro directly; define models in "
                 "code/radonbook/models.py (with a test) and show them with literalinclude"
+            )
+            break
+    for cell in CODE_CELL.findall(text):
+        if FUNCTION.search(cell):
+            problems.append(
+                f"{name}: a code cell defines a function; put it in the package "
+                "(code/radonbook/, with a test) and import it"
             )
             break
     for group in CITE.findall(text):
