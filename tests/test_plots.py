@@ -193,6 +193,28 @@ def test_dial_setting_joins_each_county_to_its_own_average(radon) -> None:
     assert "0.1" in ax.get_legend().get_texts()[1].get_text()
 
 
+def test_dial_frames_one_per_setting_on_one_scale_with_alt_text(radon) -> None:
+    import numpy as np
+
+    grid = np.array([0.05, 0.3, 2.0])
+    own = np.linspace(0, 2, radon.n_counties)
+    alpha = np.stack([np.full(radon.n_counties, 1.3), (own + 1.3) / 2, own])
+    frames, alts = plots.plot_dial_frames(radon, grid, alpha, np.array([1.3, 1.3, 1.0]))
+    assert len(frames) == len(alts) == grid.size
+    limits = {fig.axes[0].get_ylim() for fig in frames}
+    assert limits == {(-0.2, 2.2)}  # one range for every frame: the frames compare
+    for fig, setting in zip(frames, alpha, strict=True):
+        # segments run from the own estimates (the last setting) to this setting's
+        segments = fig.axes[0].collections[0].get_segments()
+        shown = radon.houses_per_county > 0
+        assert np.allclose([s[0][1] for s in segments], own[shown])
+        assert np.allclose([s[1][1] for s in segments], setting[shown])
+    assert "held at 0.05" in alts[0] and "held at 2" in alts[-1]
+    assert alts[-1].endswith("sits 0.00 log pCi/L from its own average.")
+    median_gap = np.median(np.abs(alpha[0] - own))
+    assert f"sits {median_gap:.2f} log pCi/L" in alts[0]
+
+
 def _with_gamma(idata):
     """A copy of a fit with a ``gamma`` variable, as the uranium model has."""
     copy = idata.copy()

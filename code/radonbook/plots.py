@@ -522,6 +522,31 @@ def plot_dial(
     return fig
 
 
+def plot_dial_frames(
+    data: RadonData, sigma_alpha: np.ndarray, alpha: np.ndarray, mu_alpha: np.ndarray
+) -> tuple[list[Figure], list[str]]:
+    """One :func:`plot_dial_setting` figure per setting of the dial, and its alt text.
+
+    ``sigma_alpha`` (shape (grid,), increasing), ``alpha`` (shape (grid, n_counties))
+    and ``mu_alpha`` (shape (grid,)) are the dial's posterior means, log pCi/L. Each
+    county's own estimate is its intercept at the largest ``sigma_alpha``, and every
+    frame shares one y range, so that stepping through the frames compares them. The
+    alt text gives the setting and the median distance of a county from its own
+    estimate.
+    """
+    own = alpha[-1]
+    limits = (float(alpha.min()) - 0.2, float(alpha.max()) + 0.2)
+    frames, alts = [], []
+    for s, setting, mu in zip(sigma_alpha, alpha, mu_alpha, strict=True):
+        frames.append(plot_dial_setting(data, float(s), setting, float(mu), own, limits))
+        pulled = np.median(np.abs(setting - own))
+        alts.append(
+            f"County intercepts against houses per county with sigma alpha held at {s:.2g}: "
+            f"the median county sits {pulled:.2f} log pCi/L from its own average."
+        )
+    return frames, alts
+
+
 def plot_dial_setting(
     data: RadonData,
     sigma_alpha: float,
