@@ -97,10 +97,11 @@ def install_cell(requirement: str) -> str:
     With an empty ``requirement`` (the repository is unknown) the cell says how
     to install the package instead of guessing where it lives.
     """
+    does = "installs it" if requirement else "says how to install it"
     lines = [
         "# This chapter of the radon book, run as a notebook (Colab, Jupyter, ...).",
-        "# It needs the book's package, radonbook: this cell installs it when it is",
-        "# missing and does nothing otherwise. The text keeps the book's MyST markup;",
+        f"# It needs the book's package, radonbook: this cell {does} when it is missing",
+        "# and does nothing otherwise. The text keeps the book's MyST markup;",
         "# a number written {glue:text}`key` there is printed by its cell as `key = ...`.",
         "import importlib.util",
         "",
