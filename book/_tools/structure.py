@@ -32,6 +32,19 @@ MODEL_CODE = re.compile(
 )
 CODE_CELL = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)```", re.S)
 FUNCTION = re.compile(r"^\s*(async\s+)?def \w+\(|\blambda\b[^:]*:", re.M)
+CELL_RULES = (
+    (
+        MODEL_CODE,
+        "a code cell uses NumPyro directly; define models in "
+        "code/radonbook/models.py (with a test) and show them with literalinclude",
+    ),
+    (
+        FUNCTION,
+        "a code cell defines a function; put it in the package "
+        "(code/radonbook/, with a test) and import it",
+    ),
+)
+"""What no code cell of a chapter may contain, and what to do instead."""
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -114,20 +127,10 @@ def chapter_problems(path: Path, keys: set[str]) -> list[str]:
                 f"{name}: glue name {used!r} is pasted but never glued; add "
                 f'glue("{used}", value) in a code cell of this chapter'
             )
-    for cell in CODE_CELL.findall(text):
-        if MODEL_CODE.search(cell):
-            problems.append(
-                f"{name}: a code cell uses NumPyro directly; define models in "
-                "code/radonbook/models.py (with a test) and show them with literalinclude"
-            )
-            break
-    for cell in CODE_CELL.findall(text):
-        if FUNCTION.search(cell):
-            problems.append(
-                f"{name}: a code cell defines a function; put it in the package "
-                "(code/radonbook/, with a test) and import it"
-            )
-            break
+    cells = CODE_CELL.findall(text)
+    for pattern, problem in CELL_RULES:
+        if any(pattern.search(cell) for cell in cells):
+            problems.append(f"{name}: {problem}")
     for group in CITE.findall(text):
         for key in (k.strip() for k in group.split(",")):
             if key not in keys:
