@@ -77,6 +77,7 @@ def load_tool(name: str, folder: str = "_tools") -> ModuleType:
     """A script of ``book/<folder>`` (``_tools`` or ``_ext``; not packages) loaded as a module."""
     spec = importlib.util.spec_from_file_location(name, REPO / "book" / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

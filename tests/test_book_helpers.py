@@ -115,3 +115,28 @@ def test_glue_in_the_book_shows_nothing(capsys) -> None:
 
     glue("rmsd_pooled", np.float32(0.75))  # MyST-NB: stored for the page, not displayed
     assert capsys.readouterr().out == ""
+
+
+def test_glue_diagnostics_glues_the_worst_diagnostics_under_the_prefix(monkeypatch) -> None:
+    import radonbook.book as book
+    from radonbook.diagnostics import convergence_summary
+
+    rng = np.random.default_rng(0)
+    posterior = {"mu": rng.normal(size=(4, 200)), "tau": rng.normal(size=(4, 200, 3))}
+    diverging = np.zeros((4, 200), dtype=bool)
+    diverging[1, :3] = True
+    import arviz as az
+
+    fit = az.from_dict(posterior=posterior, sample_stats={"diverging": diverging})
+    glued = {}
+    monkeypatch.setattr(book, "glue", lambda name, value: glued.__setitem__(name, value))
+    values = book.glue_diagnostics("pooled", fit)
+    summary = convergence_summary(fit)
+    assert glued == {f"pooled_{key}": value for key, value in values.items()}
+    assert set(values) == set(book.DIAGNOSTICS)
+    assert values["divergences"] == 3
+    assert values["max_rhat"] == pytest.approx(summary["r_hat"].max())
+    assert values["min_ess_bulk"] == int(summary["ess_bulk"].min())
+    assert values["min_ess_tail"] == int(summary["ess_tail"].min())
+    with pytest.raises(ValueError, match="prefix must be"):
+        book.glue_diagnostics("two words", fit)

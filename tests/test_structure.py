@@ -141,3 +141,55 @@ def test_make_chapter_reports_bad_input(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 2 and "lower-case letters" in result.stderr
+
+
+def cell(code: str, *tags: str) -> str:
+    head = f":tags: [{', '.join(tags)}]\n" if tags else ""
+    return f"```{{code-cell}} ipython3\n{head}{code}\n```\n"
+
+
+SET_UP = cell(
+    "import radonbook as rb\nfrom radonbook import plots\ndata = rb.load_radon()", "hide-input"
+)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "message"),
+    [
+        ('fit = rb.fit("pooled", data)', "a hidden cell calls rb.fit"),
+        ('glue("fig-x", plots.plot_county_data(data, ["AITKIN"]))', "calls plots.plot_county_data"),
+        ("figure = plt.figure()", "calls plt.figure"),
+    ],
+)
+def test_a_hidden_cell_that_fits_or_draws_fails(book: Path, hidden: str, message: str) -> None:
+    code = SET_UP + cell(hidden, "remove-cell")
+    found = structure.show_your_work_problems("book/extra.md", code)
+    assert len(found) == 1 and message in found[0] and "show the cell" in found[0], found
+
+
+def test_the_same_work_in_a_shown_cell_passes() -> None:
+    code = SET_UP + cell('fit = rb.fit("pooled", data)\nplots.plot_trace(fit)')
+    code += cell('glue("n", len(fit.posterior))', "remove-cell")
+    assert structure.show_your_work_problems("book/extra.md", code) == []
+
+
+def test_a_shown_cell_may_not_read_what_only_a_hidden_cell_defines() -> None:
+    code = SET_UP + cell("miss = data.log_radon.mean()", "remove-cell")
+    code += cell("[value for value in data.log_radon if value > miss]")
+    (problem,) = structure.show_your_work_problems("book/extra.md", code)
+    assert "reads 'miss', which only the hidden cell at line 7 defines" in problem
+    assert problem.startswith("book/extra.md:11:")
+    redefined = code.replace("[value", "miss = 0.0\n[value")
+    assert structure.show_your_work_problems("book/extra.md", redefined) == []
+
+
+def test_a_hidden_set_up_cell_hides_the_imports_a_reader_needs() -> None:
+    code = cell("import radonbook as rb", "remove-cell") + cell("data = rb.load_radon()")
+    (problem,) = structure.show_your_work_problems("book/extra.md", code)
+    assert "reads 'rb'" in problem
+
+
+def test_output_without_its_code_is_refused() -> None:
+    code = SET_UP + cell("data.county_names[:3]", "remove-input")
+    (problem,) = structure.show_your_work_problems("book/extra.md", code)
+    assert "remove-input" in problem and "hide-input" in problem

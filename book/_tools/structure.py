@@ -6,13 +6,17 @@ Used by ``tests/test_structure.py`` and by the pre-commit hook.  A chapter is
 a ``book/*.md`` file: it must be in ``_toc.yml`` (and every entry there must
 exist), open with a ``(label)=`` line, one ``#`` title and a short summary,
 paste only glue names it defines, define no NumPyro model and no function
-inline, and cite only keys of ``book/references.bib``.
+inline, show every fit and figure it makes (a hidden cell only sets up the
+page and glues values; a shown cell reads no name only a hidden cell
+defines), and cite only keys of ``book/references.bib``.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -45,6 +49,135 @@ CELL_RULES = (
     ),
 )
 """What no code cell of a chapter may contain, and what to do instead."""
+
+CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
+TAGS = re.compile(r"^:tags:\s*\[(.*?)\]\s*$", re.M)
+HIDING_TAGS = {"remove-cell", "remove-input"}
+"""Tags that hide a cell's code from the page (``hide-input`` folds it: still visible)."""
+FIT_CALLS = {
+    "fit",
+    "fit_batch",
+    "fit_dial",
+    "held_out",
+    "held_out_schemes",
+    "reml_fit",
+    "separate_posterior",
+    "prior_predictive",
+}
+"""Package calls that fit a model (or draw from one): a reader must see them."""
+FIGURE_MODULES = {"plots", "plt", "sns"}
+
+
+@dataclass
+class Cell:
+    """A chapter's code cell: where it starts, its tags and its Python source."""
+
+    line: int
+    tags: set[str]
+    source: str
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.tags & HIDING_TAGS)
+
+
+def code_cells(text: str) -> list[Cell]:
+    """The code cells of a chapter in order, with the line each starts on (1-based)."""
+    cells = []
+    for match in CELL.finditer(text):
+        body = match.group(1)
+        tags = set()
+        tag_line = TAGS.search(body)
+        if tag_line:
+            tags = {t.strip().strip("'\"") for t in tag_line.group(1).split(",") if t.strip()}
+        lines = [
+            "" if line.startswith((":", "%")) and not line.startswith(":=") else line
+            for line in body.splitlines()
+        ]
+        line = text.count("\n", 0, match.start()) + 1  # the opening fence
+        cells.append(Cell(line, tags, "\n".join(lines)))
+    return cells
+
+
+def _call_name(call: ast.Call) -> tuple[str, str]:
+    """(module-ish base, function name) of a call: ``plots.plot_x(...)`` -> ("plots", "plot_x")."""
+    func, parts = call.func, []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name):
+        parts.append(func.id)
+    parts.reverse()
+    return (parts[0] if parts else ""), (parts[-1] if parts else "")
+
+
+def hidden_work(tree: ast.AST) -> list[str]:
+    """The calls in a cell that fit a model or draw a figure, as ``base.name``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            base, name = _call_name(node)
+            if name in FIT_CALLS or base in FIGURE_MODULES or name.startswith("plot"):
+                found.append(f"{base}.{name}" if base != name else name)
+    return found
+
+
+def bound_and_read(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Names a cell binds (assignments, imports, loops) and names it reads."""
+    bound, read = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+    return bound, read
+
+
+def show_your_work_problems(name: str, text: str) -> list[str]:
+    """A hidden cell may only set up the page and glue values; the page shows the rest.
+
+    A cell the page hides (``remove-cell``, ``remove-input``) must not fit a
+    model or draw a figure, and a cell the page shows must not read a name
+    that only hidden cells define: a reader copying the shown code would get
+    a ``NameError``.
+    """
+    problems = []
+    only_hidden: dict[str, int] = {}  # name -> line of the hidden cell that binds it
+    for cell in code_cells(text):
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as error:
+            problems.append(f"{name}:{cell.line}: the code cell does not parse: {error.msg}")
+            continue
+        bound, read = bound_and_read(tree)
+        if cell.hidden:
+            if "remove-input" in cell.tags:
+                problems.append(
+                    f"{name}:{cell.line}: a cell shows its output but hides its code "
+                    "(remove-input); use hide-input, which folds the code under a toggle "
+                    "a reader can open"
+                )
+            work = hidden_work(tree)
+            if work:
+                problems.append(
+                    f"{name}:{cell.line}: a hidden cell calls {', '.join(sorted(set(work)))}: "
+                    "it fits a model or draws a figure the reader cannot see made; show the "
+                    "cell (hidden cells only set up the page and glue values)"
+                )
+            for bound_name in bound:
+                only_hidden.setdefault(bound_name, cell.line)
+        else:
+            for unseen_name in sorted(n for n in read - bound if n in only_hidden):
+                problems.append(
+                    f"{name}:{cell.line}: a shown cell reads {unseen_name!r}, which only the "
+                    f"hidden cell at line {only_hidden[unseen_name]} defines; compute it in a "
+                    "shown cell so a reader can copy the code"
+                )
+            for bound_name in bound:
+                only_hidden.pop(bound_name, None)
+    return problems
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -131,6 +264,7 @@ def chapter_problems(path: Path, keys: set[str]) -> list[str]:
     for pattern, problem in CELL_RULES:
         if any(pattern.search(cell) for cell in cells):
             problems.append(f"{name}: {problem}")
+    problems += show_your_work_problems(name, text)
     for group in CITE.findall(text):
         for key in (k.strip() for k in group.split(",")):
             if key not in keys:

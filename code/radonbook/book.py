@@ -57,6 +57,50 @@ def glue(name: str, value: Any) -> None:
     myst_glue(name, plain(value), display=False)
 
 
+DIAGNOSTICS = ("max_rhat", "min_ess_bulk", "min_ess_tail", "divergences")
+"""The keys :func:`glue_diagnostics` glues, each after the fit's prefix and ``_``."""
+
+
+def diagnostics(fit: Any) -> dict[str, float | int]:
+    """A fit's worst-case convergence diagnostics, the numbers the book's rule is about.
+
+    Parameters
+    ----------
+    fit : arviz.InferenceData
+        A fit from :func:`radonbook.fit`.
+
+    Returns
+    -------
+    dict
+        ``max_rhat`` (the largest R-hat over scalar parameters), ``min_ess_bulk``
+        and ``min_ess_tail`` (the smallest effective sample sizes, in draws) and
+        ``divergences`` (divergent transitions after warmup, all chains).
+    """
+    from .diagnostics import convergence_summary, divergences
+
+    summary = convergence_summary(fit)
+    return {
+        "max_rhat": float(summary["r_hat"].max()),
+        "min_ess_bulk": int(summary["ess_bulk"].min()),
+        "min_ess_tail": int(summary["ess_tail"].min()),
+        "divergences": divergences(fit),
+    }
+
+
+def glue_diagnostics(prefix: str, fit: Any) -> dict[str, float | int]:
+    """Glue a fit's :func:`diagnostics` as ``<prefix>_max_rhat``, ``<prefix>_min_ess_bulk``, ...
+
+    One line instead of four in a chapter's glue cell; the values are returned
+    too.  ``prefix`` names the fit in the prose (letters, digits, ``_``, ``-``).
+    """
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", prefix):
+        raise ValueError(f"prefix must be letters, digits, '_' and '-', got {prefix!r}")
+    values = diagnostics(fit)
+    for key, value in values.items():
+        glue(f"{prefix}_{key}", value)
+    return values
+
+
 _SCRIPT = """<script>
 (() => {
   const root = document.getElementById(%(id)s);
