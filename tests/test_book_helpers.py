@@ -119,7 +119,7 @@ def test_glue_in_the_book_shows_nothing(capsys) -> None:
 
 def test_glue_diagnostics_glues_the_worst_diagnostics_under_the_prefix(monkeypatch) -> None:
     import radonbook.book as book
-    from radonbook.diagnostics import convergence_summary
+    from radonbook.diagnostics import convergence_summary, convergence_table
 
     rng = np.random.default_rng(0)
     posterior = {"mu": rng.normal(size=(4, 200)), "tau": rng.normal(size=(4, 200, 3))}
@@ -136,7 +136,12 @@ def test_glue_diagnostics_glues_the_worst_diagnostics_under_the_prefix(monkeypat
     assert set(values) == set(book.DIAGNOSTICS)
     assert values["divergences"] == 3
     assert values["max_rhat"] == pytest.approx(summary["r_hat"].max())
-    assert values["min_ess_bulk"] == int(summary["ess_bulk"].min())
-    assert values["min_ess_tail"] == int(summary["ess_tail"].min())
+    assert values["min_ess_bulk"] == round(summary["ess_bulk"].min())
+    assert values["min_ess_tail"] == round(summary["ess_tail"].min())
+    table = convergence_table({"pooled": fit}).loc["pooled"]  # the prose agrees with the table
+    assert (values["min_ess_bulk"], values["min_ess_tail"]) == (
+        table["min bulk ESS"],
+        table["min tail ESS"],
+    )
     with pytest.raises(ValueError, match="prefix must be"):
         book.glue_diagnostics("two words", fit)

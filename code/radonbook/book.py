@@ -73,7 +73,8 @@ def diagnostics(fit: Any) -> dict[str, float | int]:
     -------
     dict
         ``max_rhat`` (the largest R-hat over scalar parameters), ``min_ess_bulk``
-        and ``min_ess_tail`` (the smallest effective sample sizes, in draws) and
+        and ``min_ess_tail`` (the smallest effective sample sizes, in draws, rounded
+        to the nearest draw as in :func:`radonbook.convergence_table`) and
         ``divergences`` (divergent transitions after warmup, all chains).
     """
     from .diagnostics import convergence_summary, divergences
@@ -81,8 +82,9 @@ def diagnostics(fit: Any) -> dict[str, float | int]:
     summary = convergence_summary(fit)
     return {
         "max_rhat": float(summary["r_hat"].max()),
-        "min_ess_bulk": int(summary["ess_bulk"].min()),
-        "min_ess_tail": int(summary["ess_tail"].min()),
+        # rounded, not truncated: the prose must agree with rb.convergence_table
+        "min_ess_bulk": round(float(summary["ess_bulk"].min())),
+        "min_ess_tail": round(float(summary["ess_tail"].min())),
         "divergences": divergences(fit),
     }
 
