@@ -93,6 +93,20 @@ def test_f_string_glue_names_count_as_defined(book: Path) -> None:
     assert problems_of(book, code=code, pasted="rmsd_a") == []
 
 
+def test_glue_diagnostics_defines_its_four_names(book: Path) -> None:
+    code = 'glue_diagnostics("pooled", fit)'
+    for key in ("max_rhat", "min_ess_bulk", "min_ess_tail", "divergences"):
+        assert problems_of(book, code=code, pasted=f"pooled_{key}") == []
+    (problem,) = problems_of(book, code=code, pasted="pooled_min_ess")
+    assert "'pooled_min_ess' is pasted but never glued" in problem
+
+
+def test_the_check_knows_the_names_glue_diagnostics_glues() -> None:
+    from radonbook.book import DIAGNOSTICS
+
+    assert structure.DIAGNOSTIC_KEYS == DIAGNOSTICS
+
+
 def test_a_comment_in_a_code_cell_is_not_a_title(book: Path) -> None:
     assert problems_of(book, code='# why this cell\nglue("known", 1.0)') == []
 

@@ -30,6 +30,10 @@ GLUE_USE = re.compile(
     r"|```\{glue:(?:figure|math)\}\s+([A-Za-z0-9_\-]+)"
 )
 GLUE_DEFINE = re.compile(r"""\bglue\(\s*(f?)(["'])(.+?)\2""")
+GLUE_DIAGNOSTICS = re.compile(r"""\bglue_diagnostics\(\s*(["'])(.+?)\1""")
+DIAGNOSTIC_KEYS = ("max_rhat", "min_ess_bulk", "min_ess_tail", "divergences")
+"""What ``glue_diagnostics(prefix, fit)`` glues after ``prefix_`` (``radonbook.book.DIAGNOSTICS``,
+repeated here so the check runs without importing JAX; a test keeps the two equal)."""
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 MODEL_CODE = re.compile(
     r"\bnumpyro\.(sample|plate|factor|deterministic|param)\(|\bimport numpyro\b|from numpyro\b"
@@ -200,7 +204,11 @@ def bib_keys(root: Path = ROOT) -> set[str]:
 
 
 def glue_defined(text: str) -> tuple[set[str], list[re.Pattern]]:
-    """Names glued in code cells: literal names, and patterns for f-strings."""
+    """Names glued in code cells: literal names, and patterns for f-strings.
+
+    ``glue_diagnostics("pooled", fit)`` defines ``pooled_max_rhat`` and the
+    other :data:`DIAGNOSTIC_KEYS`.
+    """
     literal, patterns = set(), []
     for cell in CODE_CELL.findall(text):
         for is_f, _, name in GLUE_DEFINE.findall(cell):
@@ -209,6 +217,8 @@ def glue_defined(text: str) -> tuple[set[str], list[re.Pattern]]:
                 patterns.append(re.compile(f"^{wildcard}$"))
             else:
                 literal.add(name)
+        for _, prefix in GLUE_DIAGNOSTICS.findall(cell):
+            literal.update(f"{prefix}_{key}" for key in DIAGNOSTIC_KEYS)
     return literal, patterns
 
 
