@@ -8,6 +8,9 @@ import warnings
 
 # ArviZ 0.x announces its 1.0 refactor on import; it says nothing about our use.
 warnings.filterwarnings("ignore", message="\nArviZ is undergoing", category=FutureWarning)
+# In Jupyter without ipywidgets, importing tqdm.auto (NumPyro does) asks for IProgress; the
+# book draws no progress bars, and the warning would print in every chapter's set-up cell.
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 from . import _jax  # noqa: F401  (must run before JAX starts)
 from .baseline import failing_counties, least_squares, separate_posterior
