@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import radonbook as rb
-from radonbook.pooling import CENTERED_FROM, fit_dial, precision_weighted
+from radonbook.pooling import CENTERED_FROM, Dial, fit_dial, precision_weighted
 
 
 def county_means(data: rb.RadonData, beta: float) -> np.ndarray:
@@ -29,6 +29,28 @@ def test_precision_weighted_gives_equal_weight_at_n_equal_eps2_over_sigma2(
     sigma = 0.75 / np.sqrt(n)
     estimate = precision_weighted(radon, sigma, mu_alpha=1.4, beta=-0.6, eps=0.75)[county]
     assert estimate == pytest.approx((1.4 + county_means(radon, -0.6)[county]) / 2)
+
+
+def test_dial_textbook_applies_the_formula_with_each_settings_means(radon: rb.RadonData) -> None:
+    grid = np.array([1e-6, 0.3, 1e6])
+    n = radon.n_counties
+    dial = Dial(
+        sigma_alpha=grid,
+        alpha=np.zeros((3, n)),
+        mu_alpha=np.array([1.4, 1.0, 0.5]),
+        beta=np.array([-0.6, -0.7, -0.8]),
+        eps=np.array([0.75, 0.7, 0.8]),
+        divergences=0,
+        max_rhat=1.0,
+        min_ess_bulk=1000.0,
+        min_ess_tail=1000.0,
+    )
+    textbook = dial.textbook(radon)
+    assert textbook.shape == (3, n)
+    np.testing.assert_allclose(textbook[0], 1.4, atol=1e-6)  # pooled on its own mu_alpha
+    np.testing.assert_allclose(textbook[-1], county_means(radon, -0.8), atol=1e-6)  # own beta
+    middle = precision_weighted(radon, 0.3, mu_alpha=1.0, beta=-0.7, eps=0.7)
+    np.testing.assert_array_equal(textbook[1], middle)
 
 
 @pytest.mark.slow

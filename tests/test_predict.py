@@ -10,6 +10,7 @@ from radonbook.predict import (
     county_mean,
     county_median,
     exceedance,
+    interval_table,
     new_house,
 )
 
@@ -129,3 +130,29 @@ def test_county_levels_refuse_a_bad_floor() -> None:
         county_median(fit, floor=-1, county="A")
     with pytest.raises(ValueError, match="floor must be 0"):
         county_mean(fit, floor=3, county="A")
+
+
+def test_interval_table_gives_each_labels_median_interval_and_chance_above_the_level() -> None:
+    rng = np.random.default_rng(0)
+    log_draws = rng.normal(np.log(3.0), 0.8, size=50_000)
+    radon = np.exp(log_draws)
+    table = interval_table({"radon": radon, "flat": np.full(100, 5.0)})
+    assert list(table.index) == ["radon", "flat"]
+    assert list(table.columns) == ["5 %", "median", "95 %", "P(> 4 pCi/L)"]
+    assert table.loc["radon", "median"] == pytest.approx(3.0, rel=0.02)
+    assert table.loc["radon", "95 %"] == pytest.approx(3.0 * np.exp(1.645 * 0.8), rel=0.03)
+    assert table.loc["radon", "P(> 4 pCi/L)"] == pytest.approx(np.mean(radon > 4.0))
+    assert table.loc["flat"].tolist() == [5.0, 5.0, 5.0, 1.0]
+    # log radon: quantiles back on the pCi/L scale, the chance as exceedance() has it
+    on_log = interval_table({"radon": log_draws}, log_radon=True)
+    np.testing.assert_allclose(
+        on_log.loc["radon", ["5 %", "median", "95 %"]],
+        np.exp(np.quantile(log_draws, [0.05, 0.5, 0.95])),
+    )
+    assert on_log.loc["radon", "P(> 4 pCi/L)"] == exceedance(log_draws)
+    assert list(interval_table({"x": radon}, level=10).columns)[-1] == "P(> 10 pCi/L)"
+
+
+def test_interval_table_refuses_draws_that_are_not_one_dimensional() -> None:
+    with pytest.raises(ValueError, match="draws of 'grid' must be a non-empty 1-d array"):
+        interval_table({"grid": np.ones((2, 3))})

@@ -53,6 +53,24 @@ class Dial:
     min_ess_bulk: float
     min_ess_tail: float
 
+    def textbook(self, data: RadonData) -> np.ndarray:
+        """The textbook intercepts at every setting of the dial, in one array.
+
+        :func:`precision_weighted` at each ``sigma_alpha``, with that fit's
+        posterior means of ``mu_alpha``, ``beta`` and ``eps``.
+
+        Returns
+        -------
+        ndarray, shape (grid, n_counties)
+            Log pCi/L, one row per value of ``sigma_alpha``, like ``alpha``.
+        """
+        return np.stack(
+            [
+                precision_weighted(data, sigma, self.mu_alpha[i], self.beta[i], self.eps[i])
+                for i, sigma in enumerate(self.sigma_alpha)
+            ]
+        )
+
 
 CENTERED_FROM = 1.0
 """Values of ``sigma_alpha`` (log pCi/L) from which :func:`fit_dial` samples the

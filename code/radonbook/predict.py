@@ -15,8 +15,11 @@ long-term level of one particular house.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import arviz as az
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "county_mean",
     "county_median",
     "exceedance",
+    "interval_table",
     "new_county",
     "new_house",
 ]
@@ -167,3 +171,48 @@ def exceedance(log_radon: np.ndarray, level: float = EPA_ACTION_LEVEL) -> float:
     the EPA's action level refers to.
     """
     return float(np.mean(np.asarray(log_radon) > np.log(level)))
+
+
+def interval_table(
+    draws: Mapping[str, np.ndarray], *, log_radon: bool = False, level: float = EPA_ACTION_LEVEL
+) -> pd.DataFrame:
+    """Median, 90 % interval and chance above ``level`` of each set of draws, one row per label.
+
+    Parameters
+    ----------
+    draws : mapping of str to ndarray, shape (n_draws,)
+        Draws in pCi/L (from :func:`county_median` or :func:`county_mean`),
+        or, with ``log_radon``, draws of log radon in log pCi/L (from
+        :func:`new_house`).
+    log_radon : bool
+        The draws are log pCi/L: their quantiles are taken on the log scale
+        and shown as pCi/L, and the chance is :func:`exceedance`.
+    level : float
+        pCi/L; default the EPA action level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by label; columns ``5 %``, ``median`` and ``95 %`` (pCi/L) and
+        ``P(> 4 pCi/L)`` (the share of draws above ``level``, from 0 to 1).
+
+    Examples
+    --------
+    >>> interval_table({"one to 100": np.arange(1.0, 101.0)}, level=50)
+                 5 %  median   95 %  P(> 50 pCi/L)
+    one to 100  5.95    50.5  95.05            0.5
+    """
+    rows = {}
+    for label, values in draws.items():
+        values = np.asarray(values, float)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(
+                f"draws of {label!r} must be a non-empty 1-d array, got {values.shape}"
+            )
+        quantiles = np.quantile(values, [0.05, 0.5, 0.95])
+        if log_radon:
+            rows[label] = [*np.exp(quantiles), exceedance(values, level)]
+        else:
+            rows[label] = [*quantiles, float(np.mean(values > level))]
+    columns = ["5 %", "median", "95 %", f"P(> {level:g} pCi/L)"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
