@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import threading
+import tomllib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -340,6 +341,175 @@ def test_phone_layout(browser, site: str, screenshots: Path, chapter: str) -> No
     assert dialog.bounding_box()["x"] >= 0
     assert dialog.locator("nav.bd-links a").count() >= len(toc_pages()) - 1  # the contents
     context.close()
+
+
+# --- Nothing too wide for the column: code, display math, tables, figures ------------------
+
+LINE_LENGTH = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
+"""The longest line of code the project allows (ruff): it must fit the desktop column."""
+
+_REVEAL = """() => {
+  // what a reader can open is measured open: dropdowns, and every tab of a tab set
+  document.querySelectorAll("article details").forEach(d => { d.open = true; });
+  document.querySelectorAll("article .sd-tab-content").forEach(t => { t.style.display = "block"; });
+}"""
+
+_BOXES = """() => {
+  const article = document.querySelector("article.bd-article");
+  const a = article.getBoundingClientRect(), pad = getComputedStyle(article);
+  const left = a.left + parseFloat(pad.paddingLeft), right = a.right - parseFloat(pad.paddingRight);
+  const kinds = {code: "pre", math: "mjx-container[display='true']", table: "table", figure: "img"};
+  const boxes = [];
+  for (const [kind, selector] of Object.entries(kinds)) {
+    for (const element of article.querySelectorAll(selector)) {
+      if (!element.getBoundingClientRect().width) continue;  // not shown
+      // the box a reader sees it in: itself, or the nearest ancestor that would scroll it
+      let box = element;
+      for (let e = element; e !== article; e = e.parentElement) {
+        if (getComputedStyle(e).overflowX !== "visible") { box = e; break; }
+      }
+      const r = box.getBoundingClientRect(), style = getComputedStyle(box);
+      const cue = style.backgroundAttachment.includes("local")
+        && style.backgroundImage.includes("gradient");
+      const equation = element.closest("div.math")?.id || "unlabelled";
+      const label = kind === "figure" ? element.alt
+        : kind === "math" ? `(${equation}) ${element.textContent}` : element.textContent;
+      boxes.push({
+        kind, text: label.replace(/\\s+/g, " ").trim().slice(0, 60),
+        width: box.clientWidth, content: box.scrollWidth,
+        past_left: Math.round(left - r.left), past_right: Math.round(r.right - right),
+        column: Math.round(right - left),
+        cue,
+      });
+    }
+  }
+  return boxes;
+}"""
+
+_LONGEST_LINE = """(length) => [...document.querySelectorAll("article pre")]
+  .filter(pre => pre.getBoundingClientRect().width)
+  .map(pre => {
+    const line = document.createElement("span");
+    line.textContent = "\\n" + "x".repeat(length);
+    pre.appendChild(line);
+    const fit = {kind: "code", text: pre.textContent.trim().slice(0, 60).replace(/\\s+/g, " "),
+                 width: pre.clientWidth, content: pre.scrollWidth};
+    line.remove();
+    return fit;
+  })"""
+
+_BROKEN_HEADINGS = """() => {
+  const broken = [];
+  for (const th of document.querySelectorAll("article table th")) {
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(`"${word[0]}" of "${th.textContent.trim()}"`);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.fixture(scope="module")
+def column_check(browser, site: str):
+    """``column_check(chapter, viewport)``: the chapter's boxes as measured at that size.
+
+    Loaded once per chapter and size: every code block (``pre``), display equation
+    (MathJax's container), table and figure with the box it is shown in (itself or the
+    ancestor that scrolls it), the widths of a line of LINE_LENGTH characters added to each
+    code block, and the table headings broken inside a word.
+    """
+    measured: dict[tuple[str, int], dict] = {}
+
+    def check(chapter: str, viewport: dict) -> dict:
+        key = (chapter, viewport["width"])
+        if key not in measured:
+            phone = viewport["width"] < DESKTOP["width"]
+            context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+            page = context.new_page()
+            page.goto(f"{site}{chapter}.html", wait_until="networkidle")
+            page.wait_for_function("() => !window.MathJax || !!window.MathJax.startup?.promise")
+            page.evaluate("() => window.MathJax?.startup?.promise")
+            page.evaluate(_REVEAL)
+            measured[key] = {
+                "boxes": page.evaluate(_BOXES),
+                "longest_line": page.evaluate(_LONGEST_LINE, LINE_LENGTH),
+                "broken_headings": page.evaluate(_BROKEN_HEADINGS),
+            }
+            context.close()
+        return measured[key]
+
+    return check
+
+
+def _scrolls(box: dict) -> bool:
+    return box["content"] > box["width"] + 1
+
+
+def _sticks_out(box: dict) -> bool:
+    return box["past_left"] > 1 or box["past_right"] > 1
+
+
+def _describe(chapter: str, viewport: dict, boxes: list[dict]) -> str:
+    lines = [f"{chapter} at {viewport['width']} px:"]
+    for box in boxes:
+        line = f"  {box['kind']} «{box['text']}»: {box['content']} px wide"
+        line += f" in a {box['width']} px box"
+        if "column" in box:
+            line += f", column {box['column']} px"
+            if _sticks_out(box):
+                line += f", {max(box['past_left'], box['past_right'])} px past its edge"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_nothing_scrolls_sideways_in_the_desktop_column(column_check, chapter: str) -> None:
+    """At 1280 px every code block, display equation, table and figure fits the column."""
+    boxes = column_check(chapter, DESKTOP)["boxes"]
+    too_wide = [box for box in boxes if _scrolls(box) or _sticks_out(box)]
+    assert too_wide == [], _describe(chapter, DESKTOP, too_wide)
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_the_desktop_column_holds_the_longest_line_of_code(column_check, chapter: str) -> None:
+    """A line of ruff's line-length fits every code block at 1280 px, not only today's code."""
+    lines = column_check(chapter, DESKTOP)["longest_line"]
+    too_narrow = [line for line in lines if _scrolls(line)]
+    assert too_narrow == [], f"a line of {LINE_LENGTH} characters:\n" + _describe(
+        chapter, DESKTOP, too_narrow
+    )
+
+
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_on_a_phone_equations_fit_and_what_scrolls_shows_a_cue(column_check, chapter: str) -> None:
+    """At 390 px no display equation is wider than the column; a code block or table may be,
+    scrolling inside its own box, which then shows the scrolling cue (radonbook.css: a shadow
+    on the side with more, painted by background gradients attached to the content)."""
+    boxes = column_check(chapter, PHONE)["boxes"]
+    outside = [box for box in boxes if _sticks_out(box)]
+    assert outside == [], "wider than the column:\n" + _describe(chapter, PHONE, outside)
+    equations = [box for box in boxes if box["kind"] == "math" and _scrolls(box)]
+    assert equations == [], "equations that scroll:\n" + _describe(chapter, PHONE, equations)
+    figures = [box for box in boxes if box["kind"] == "figure" and _scrolls(box)]
+    assert figures == [], _describe(chapter, PHONE, figures)
+    no_cue = [box for box in boxes if _scrolls(box) and not box["cue"]]
+    assert no_cue == [], "scrolls with no cue that there is more:\n" + _describe(
+        chapter, PHONE, no_cue
+    )
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("chapter", toc_pages())
+def test_table_headings_break_between_words(column_check, chapter: str, viewport: dict) -> None:
+    broken = column_check(chapter, viewport)["broken_headings"]
+    assert broken == [], f"{chapter} at {viewport['width']} px: words broken across lines: {broken}"
 
 
 class _Links(HTMLParser):

@@ -7,6 +7,11 @@
   ``role="doc-biblioentry"``, which axe-core reports as a critical ARIA error
   (a list must hold list items); the roles are dropped, leaving plain
   ``div`` elements that screen readers read in order.
+- A table heading may wrap between its words, but a browser also breaks a
+  line after a hyphen: "max R-hat" came out as "max R-" over "hat", and
+  "non-centered" as "non-" over "centered". In every ``<th>`` a hyphenated
+  word is put in a ``<span class="text-nowrap">`` (the theme's Bootstrap
+  class), so it stays whole.
 - The site's root ``index.html``, which sphinx-external-toc writes as a bare
   ``<meta http-equiv="Refresh">`` line, names no icon, so browsers asked for
   ``/favicon.ico`` at the server's root, outside a site served under a
@@ -17,6 +22,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +34,26 @@ ROLE_FIXES = {
 }
 
 
+HEADING = re.compile(r"(<th\b[^>]*>)(.*?)(</th>)", re.DOTALL)
+TAG = re.compile(r"(<[^>]*>)")
+HYPHENATED = re.compile(r"[^\s<>]*\w-\w[^\s<>]*")
+
+
+def keep_hyphenated_words_whole(body: str) -> str:
+    """Every hyphenated word of a table heading in a span that does not wrap."""
+
+    def heading(match: re.Match) -> str:
+        start, inside, end = match.groups()
+        parts = TAG.split(inside)  # text, tag, text, ...: only the text is changed
+        parts[::2] = [
+            HYPHENATED.sub(lambda w: f'<span class="text-nowrap">{w.group(0)}</span>', text)
+            for text in parts[::2]
+        ]
+        return start + "".join(parts) + end
+
+    return HEADING.sub(heading, body)
+
+
 def _drop_thebe(app: Sphinx) -> None:
     for event in ("env-before-read-docs", "doctree-resolved"):
         for listener in list(app.events.listeners.get(event, [])):
@@ -35,12 +61,12 @@ def _drop_thebe(app: Sphinx) -> None:
                 app.disconnect(listener.id)
 
 
-def _fix_roles(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree):
+def _fix_body(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree):
     body = context.get("body")
     if body:
         for old, new in ROLE_FIXES.items():
             body = body.replace(old, new)
-        context["body"] = body
+        context["body"] = keep_hyphenated_words_whole(body)
 
 
 ROOT_PAGE = """<!DOCTYPE html>
@@ -71,7 +97,7 @@ def _write_root_page(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, bool]:
     app.connect("builder-inited", _drop_thebe)
-    app.connect("html-page-context", _fix_roles)
+    app.connect("html-page-context", _fix_body)
     # before sphinx-external-toc's own redirect (priority 500), which then sees the file
     app.connect("build-finished", _write_root_page, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
