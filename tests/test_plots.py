@@ -458,6 +458,9 @@ def test_figure_is_sized_for_the_column_with_text_as_text(figure_cases, name: st
     assert fig.get_figwidth() == plots.FIGURE_WIDTH
     svg = svg_of(fig)
     assert "DejaVuSans" not in svg, "text drawn as glyph outlines (svg.fonttype 'path')"
+    # a reader without DejaVu Sans (a phone) gets a sans-serif font, in math labels too
+    fonts = re.findall(r"font-family: ([^;\"]*)", svg)
+    assert fonts and all(font.endswith("sans-serif") for font in fonts), set(fonts)
     sizes = text_sizes(svg)
     assert min(sizes) >= plots.SMALL_FONT - 1e-9
     for column, smallest in MIN_TEXT_PX.items():

@@ -20,6 +20,9 @@ sizes a test can read.  Sub- and superscripts of mathematical labels are set at
 from __future__ import annotations
 
 import functools
+import io
+import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -125,6 +128,19 @@ STYLE = {
 _SAVING = {key: STYLE[key] for key in ("font.sans-serif", "svg.fonttype", "svg.hashsalt")}
 
 
+def _with_generic_font(svg: bytes) -> bytes:
+    """Every font list of an SVG ending in ``sans-serif``, the reader's own sans font.
+
+    Matplotlib names only DejaVu Sans for the glyphs of a mathematical label: a
+    browser without it would set the whole label in its default (serif) font.
+    """
+    fonts = re.compile(rb"font-family: ([^;\"]*?)(?=;|\")")
+    return fonts.sub(
+        lambda m: m.group(0) + (b"" if m.group(1).endswith(b"sans-serif") else b", sans-serif"),
+        svg,
+    )
+
+
 class _BookCanvas(FigureCanvasBase):
     """A figure's canvas that saves in the book's style (text as text; stable SVG ids).
 
@@ -132,9 +148,23 @@ class _BookCanvas(FigureCanvasBase):
     figure's canvas, after the plot function has returned and its settings are gone.
     """
 
-    def print_figure(self, *args, **kwargs):
+    def print_figure(self, filename, *args, format: str | None = None, **kwargs):
+        if format is None and isinstance(filename, (str, os.PathLike)):
+            format = os.path.splitext(filename)[1][1:] or None
         with mpl.rc_context(_SAVING):
-            return super().print_figure(*args, **kwargs)
+            if (format or mpl.rcParams["savefig.format"]).lower() != "svg":
+                return super().print_figure(filename, *args, format=format, **kwargs)
+            buffer = io.BytesIO()
+            result = super().print_figure(buffer, *args, format="svg", **kwargs)
+        svg = _with_generic_font(buffer.getvalue())
+        if isinstance(filename, (str, os.PathLike)):
+            with open(filename, "wb") as file:
+                file.write(svg)
+        elif isinstance(filename, io.TextIOBase):
+            filename.write(svg.decode())
+        else:
+            filename.write(svg)
+        return result
 
 
 def book_figure(height: float, width: float = FIGURE_WIDTH) -> Figure:
