@@ -35,8 +35,9 @@ def _figure(value: float):
 
 
 def test_frame_slider_shows_one_figure_and_names_every_setting() -> None:
-    import base64
     import re
+    from urllib.parse import unquote
+    from xml.etree import ElementTree
 
     from radonbook.book import frame_slider
 
@@ -53,14 +54,57 @@ def test_frame_slider_shows_one_figure_and_names_every_setting() -> None:
     assert len(images) == 3
     assert ["hidden" in image for image in images] == [True, False, True]
     assert 'alt="third &quot;alt&quot;"' in images[2]
-    svg = base64.b64decode(re.search(r"base64,([^\"]+)", images[0]).group(1))
-    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+    source = re.search(r'src="data:image/svg\+xml;charset=utf-8,([^"]+)"', images[0]).group(1)
+    assert not set('#"&<>') & set(source)  # nothing a URI or the HTML would misread
+    svg = unquote(source)
+    assert svg.startswith("<svg")
+    ElementTree.fromstring(svg.encode())  # well-formed SVG
     assert 'for="dial-1-input"' in page and 'id="dial-1-input"' in page
     assert 'max="2"' in page and 'value="1"' in page
     assert '<output for="dial-1-input">0.1</output>' in page
     # setting names reach the script as JSON, with "<" escaped so no value can end it
     assert '"0.01", "0.1", "1 \\u003c 2"' in page
     assert page.count("<script>") == 1 and "1 < 2" not in page.split("<script>")[1]
+
+
+def test_frame_slider_images_are_compact_and_keep_their_text() -> None:
+    import base64
+    import io
+    import re
+    from urllib.parse import unquote
+
+    from radonbook.book import frame_slider
+
+    figure = _figure(1.0)
+    figure.axes[0].plot(*np.random.default_rng(0).normal(size=(2, 300)), ".")  # 600 coordinates
+    figure.text(0.5, 0.5, "p = 0.12345 & <more>")
+    plain = io.BytesIO()
+    figure.savefig(plain, format="svg")
+    page = frame_slider([figure], ["a"], ["alt"], name="s", label="setting")
+    source = re.search(r'src="data:image/svg\+xml;charset=utf-8,([^"]+)"', page).group(1)
+    svg = unquote(source)
+    assert len(source) < len(plain.getvalue())
+    assert len(source) < 0.75 * len(base64.b64encode(plain.getvalue()))  # the old form
+    # coordinates keep two decimals; the text drawn keeps all its digits and characters
+    assert not re.search(r'="[^"]*\d\.\d{3}', svg)
+    assert "p = 0.12345 &amp; &lt;more&gt;" in svg
+
+
+def test_frame_slider_label_keeps_only_sub_and_superscripts() -> None:
+    from radonbook.book import frame_slider
+
+    def label(text: str) -> str:
+        page = frame_slider([_figure(1.0)], ["a"], ["alt"], name="s", label=text)
+        return page.split('<label for="s-input">')[1].split(": <output")[0]
+
+    assert label("s<sub>a</sub> held fixed") == "s<sub>a</sub> held fixed"
+    assert label("e<sup>x</sup>, <i>x</i>") == "e<sup>x</sup>, <i>x</i>"
+    assert label('<b onclick="x">a</b> & <sub id="y">') == (
+        '&lt;b onclick="x"&gt;a&lt;/b&gt; &amp; &lt;sub id="y"&gt;'
+    )
+    for bad in ("s<sub>a", "s</sub>", "<sub><i>a</sub></i>"):
+        with pytest.raises(ValueError, match="label"):
+            label(bad)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
 import arviz as az
 import jax
 import numpy as np
@@ -62,13 +67,19 @@ def short_fits(radon):
     return {name: synthetic_fit(name, radon) for name in ("separate", "hierarchical")}
 
 
+def legend_texts(fig: Figure) -> list[str]:
+    """The labels of a figure's legends: in its panels and under them."""
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + fig.legends
+    return [text.get_text() for legend in legends for text in legend.get_texts()]
+
+
 def assert_readable(fig: Figure, panels: int) -> None:
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) >= panels
     for ax in axes[:panels]:
         assert ax.get_xlabel(), "every panel names its x axis"
     assert axes[0].get_ylabel()
-    assert axes[0].get_legend() is not None
+    assert axes[0].get_legend() is not None or fig.legends  # in the panel, or under them
     fig.canvas.draw()  # renders without error
 
 
@@ -103,7 +114,7 @@ def test_shrinkage_figure_moves_every_county(radon, short_fits) -> None:
     ax = fig.axes[0]
     arrows = [child for child in ax.texts]
     assert len(arrows) == radon.n_counties
-    assert ax.get_legend() is not None and ax.get_xlabel() and ax.get_ylabel()
+    assert legend_texts(fig) and ax.get_xlabel() and ax.get_ylabel()
 
 
 def test_trace_figure_has_two_columns_per_parameter(short_fits) -> None:
@@ -148,7 +159,7 @@ def test_prior_predictive_figure_reports_the_tails(radon) -> None:
     wide = np.concatenate([np.zeros(90), np.full(10, 100.0)])
     fig = plots.plot_prior_predictive({"wide": wide, "narrow": np.zeros(100)}, radon.log_radon)
     assert_readable(fig, 1)
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = legend_texts(fig)
     assert "wide (10% beyond ±15)" in legend and "narrow (0% beyond ±15)" in legend
 
 
@@ -175,6 +186,13 @@ def test_new_model_figures(radon, short_fits) -> None:
     assert len(fig.axes[0].lines) >= counts.size
 
 
+def dial_segments(ax) -> list[np.ndarray]:
+    """The segments of a dial frame, each ((x, own), (x, estimate)): one line broken by NaNs."""
+    xy = ax.lines[0].get_xydata()
+    assert np.isnan(xy[2::3]).all()
+    return [np.array(pair) for pair in zip(xy[0::3], xy[1::3], strict=True)]
+
+
 def test_dial_setting_joins_each_county_to_its_own_average(radon) -> None:
     import numpy as np
 
@@ -184,13 +202,13 @@ def test_dial_setting_joins_each_county_to_its_own_average(radon) -> None:
     fig = plots.plot_dial_setting(radon, 0.1, pooled, 1.3, own, (-1, 3))
     assert_readable(fig, 1)
     ax = fig.axes[0]
-    segments = ax.collections[0].get_segments()
+    segments = dial_segments(ax)
     assert len(segments) == (counts > 0).sum()
     # each segment runs from the county's own average to its estimate at this setting
     assert np.allclose([s[0][1] for s in segments], own[counts > 0])
     assert np.allclose([s[1][1] for s in segments], 1.3)
     assert ax.get_ylim() == (-1, 3)
-    assert "0.1" in ax.get_legend().get_texts()[1].get_text()
+    assert "estimate with $\\sigma_\\alpha$ = 0.1" in legend_texts(fig)
 
 
 def test_dial_frames_one_per_setting_on_one_scale_with_alt_text(radon) -> None:
@@ -205,7 +223,7 @@ def test_dial_frames_one_per_setting_on_one_scale_with_alt_text(radon) -> None:
     assert limits == {(-0.2, 2.2)}  # one range for every frame: the frames compare
     for fig, setting in zip(frames, alpha, strict=True):
         # segments run from the own estimates (the last setting) to this setting's
-        segments = fig.axes[0].collections[0].get_segments()
+        segments = dial_segments(fig.axes[0])
         shown = radon.houses_per_county > 0
         assert np.allclose([s[0][1] for s in segments], own[shown])
         assert np.allclose([s[1][1] for s in segments], setting[shown])
@@ -250,7 +268,7 @@ def test_estimates_by_size_marks_the_failed_fits(radon, short_fits) -> None:
     top, bottom = fig.axes
     # the panels share the x axis, labelled once, at the bottom
     assert "houses" in bottom.get_xlabel() and top.get_ylabel() and bottom.get_ylabel()
-    assert top.get_legend() is not None
+    assert "breaks the convergence rule" in legend_texts(fig)
     fig.canvas.draw()
     labels = top.get_legend_handles_labels()[1]
     assert labels == ["meets the convergence rule", "breaks the convergence rule"]
@@ -283,3 +301,402 @@ def test_intercept_shrinkage_marks_arrows_that_point_outwards(radon) -> None:
     assert len(arrows) == (radon.houses_per_county > 0).sum()
     black = [a for a in arrows if a.arrow_patch.get_edgecolor()[:3] == (0.0, 0.0, 0.0)]
     assert len(black) == 3
+
+
+# --- One style for the book: sized for the page's column, text as text -----------------
+
+PHONE_COLUMN_PX = 342
+"""Width of the content column a figure fills at a 390 px window (measured in the built site:
+390 px less the article's and the figure's padding)."""
+DESKTOP_COLUMN_PX = 672
+"""The same at a 1280 px window; a narrower figure is shown at its natural size (96 px/inch)."""
+MIN_TEXT_PX = {PHONE_COLUMN_PX: 7.0, DESKTOP_COLUMN_PX: 9.0}
+"""The smallest text a reader may be shown, CSS px, at each column width."""
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(fig: Figure) -> str:
+    """The figure's SVG as Jupyter's inline backend (and so the book) writes it."""
+    buffer = io.BytesIO()
+    fig.canvas.print_figure(
+        buffer,
+        format="svg",
+        bbox_inches="tight",
+        facecolor=fig.get_facecolor(),
+        edgecolor=fig.get_edgecolor(),
+    )
+    return buffer.getvalue().decode()
+
+
+def text_sizes(svg: str) -> list[float]:
+    """The size of every text of an SVG drawn with text as text, in its units (points).
+
+    A mathematical label is one ``<text>`` of ``<tspan>``s; its size is its largest
+    (sub- and superscripts are set at 70 % of it, as in print).
+    """
+    sizes = []
+    for text in ElementTree.fromstring(svg).iter(f"{SVG}text"):
+        styles = [element.get("style", "") for element in text.iter()]
+        found = [float(v) for s in styles for v in re.findall(r"font-size: ([\d.]+)px", s)]
+        assert found, f"a text without a size: {ElementTree.tostring(text)[:200]}"
+        sizes.append(max(found))
+    return sizes
+
+
+def rendered_px(svg: str, size: float, column_px: float) -> float:
+    """CSS px of text of ``size`` (SVG units) when the site shows the SVG in the column."""
+    width = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))
+    natural = width * 96 / 72  # SVG units are points
+    return size * min(natural, column_px) / width
+
+
+def ppc_fit(data: rb.RadonData, noise: float, seed: int) -> az.InferenceData:
+    """A stand-in fit with replicated data sets of the survey's houses (2 chains x 60 draws)."""
+    rng = np.random.default_rng(seed)
+    replicated = rng.normal(data.log_radon.mean(), noise, (2, 60, data.n_houses))
+    return az.from_dict(
+        posterior_predictive={"log_radon": replicated},
+        observed_data={"log_radon": data.log_radon},
+        dims={"log_radon": ["house"]},
+    )
+
+
+@pytest.fixture(scope="module")
+def ppc_results(radon) -> dict[str, dict[str, tuple]]:
+    """Test statistics as the RMSD chapter computes them; pooled's F ratio misses far below."""
+    from radonbook import checks
+
+    fits = {
+        name: ppc_fit(radon, noise, seed)
+        for seed, (name, noise) in enumerate(
+            (("pooled", 0.8), ("separate", 1.6), ("hierarchical", 0.85))
+        )
+    }
+    statistics = {
+        "between-county F ratio": checks.between_county_f(radon.county),
+        "standard deviation (log pCi/L)": checks.standard_deviation,
+        "skewness": checks.skewness,
+        "share above 4 pCi/L": checks.share_above(4.0),
+    }
+    return {
+        label: {name: rb.ppc_statistic(fit, statistic) for name, fit in fits.items()}
+        for label, statistic in statistics.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def figure_cases(radon, short_fits, ppc_results) -> dict[str, object]:
+    """A way to draw each plot function's figure from stand-in inputs, by function name."""
+    separate, hierarchical = short_fits["separate"], short_fits["hierarchical"]
+    own = rb.least_squares(radon)["alpha"].to_numpy()
+    grid = np.geomspace(0.01, 10, 9)
+    alpha = np.linspace(np.full(radon.n_counties, 1.4), np.nan_to_num(own, nan=1.4), 9)
+    rng = np.random.default_rng(0)
+    draws = {"CASS, basement": rng.normal(1.4, 0.8, 4000), "new county": rng.normal(1, 1, 4000)}
+    table = {
+        measure: {"pooled": 0.82, "separate": 0.7 + k / 3, "hierarchical": 0.75}
+        for k, measure in enumerate(("in sample", "5-fold, houses", "5-fold, counties"))
+    }
+    return {
+        "plot_houses_per_county": lambda: plots.plot_houses_per_county(radon),
+        "plot_county_data": lambda: plots.plot_county_data(radon),
+        "plot_regression_lines": lambda: plots.plot_regression_lines(radon, short_fits),
+        "plot_shrinkage": lambda: plots.plot_shrinkage(radon, separate, hierarchical),
+        "plot_trace": lambda: plots.plot_trace(hierarchical),
+        "plot_funnel": lambda: plots.plot_funnel(
+            synthetic_fit("centered", radon, divergent=4), hierarchical, "CASS", radon
+        ),
+        "plot_prior_predictive": lambda: plots.plot_prior_predictive(
+            {"wide": rng.standard_cauchy(4000), "narrow": rng.normal(1, 2, 4000)},
+            radon.log_radon,
+        ),
+        "plot_intercepts_vs_uranium": lambda: plots.plot_intercepts_vs_uranium(
+            radon, hierarchical, _with_gamma(hierarchical)
+        ),
+        "plot_correlation": lambda: plots.plot_correlation(synthetic_fit("correlated", radon)),
+        "plot_predictions": lambda: plots.plot_predictions(draws),
+        "plot_dial": lambda: plots.plot_dial(radon, grid, alpha, alpha, 0.33),
+        "plot_dial_frames": lambda: plots.plot_dial_frames(radon, grid, alpha, grid * 0 + 1.4)[0][
+            4
+        ],
+        "plot_dial_setting": lambda: plots.plot_dial_setting(
+            radon, 0.3, alpha[4], 1.4, alpha[-1], (0.0, 3.0)
+        ),
+        "plot_heldout": lambda: plots.plot_heldout(table),
+        "plot_reml_vs_posterior": lambda: plots.plot_reml_vs_posterior(
+            np.linspace(0.8, 1.9, radon.n_counties),
+            np.linspace(-1, -0.4, radon.n_counties),
+            hierarchical,
+        ),
+        "plot_ppc_densities": lambda: plots.plot_ppc_densities(
+            {name: ppc_fit(radon, noise, 0) for name, noise in (("pooled", 0.8), ("separate", 2))}
+        ),
+        "plot_ppc_statistics": lambda: plots.plot_ppc_statistics(ppc_results),
+        "plot_estimates_by_size": lambda: plots.plot_estimates_by_size(
+            radon, separate, np.arange(radon.n_counties) % 9 == 0
+        ),
+        "plot_prior_pull": lambda: plots.plot_prior_pull(
+            radon, own, {"Normal(0, 1)": own * 0.8, "Normal(0, 10)": own - 0.01}
+        ),
+        "plot_intercept_shrinkage": lambda: plots.plot_intercept_shrinkage(
+            radon, np.nan_to_num(own, nan=1.4), np.full(radon.n_counties, 1.4), 1.4
+        ),
+    }
+
+
+def test_every_plot_function_is_checked_for_the_style(figure_cases) -> None:
+    functions = {name for name in plots.__all__ if name.startswith("plot_")}
+    assert set(figure_cases) == functions
+
+
+PLOT_FUNCTIONS = sorted(name for name in plots.__all__ if name.startswith("plot_"))
+
+
+@pytest.mark.parametrize("name", PLOT_FUNCTIONS)
+def test_figure_is_sized_for_the_column_with_text_as_text(figure_cases, name: str) -> None:
+    fig = figure_cases[name]()
+    assert fig.get_figwidth() == plots.FIGURE_WIDTH
+    svg = svg_of(fig)
+    assert "DejaVuSans" not in svg, "text drawn as glyph outlines (svg.fonttype 'path')"
+    # a reader without DejaVu Sans (a phone) gets a sans-serif font, in math labels too
+    fonts = re.findall(r"font-family: ([^;\"]*)", svg)
+    assert fonts and all(font.endswith("sans-serif") for font in fonts), set(fonts)
+    sizes = text_sizes(svg)
+    assert min(sizes) >= plots.SMALL_FONT - 1e-9
+    for column, smallest in MIN_TEXT_PX.items():
+        shown = rendered_px(svg, min(sizes), column)
+        assert shown >= smallest, f"{shown:.1f} px at a {column} px column"
+
+
+@pytest.mark.parametrize("name", PLOT_FUNCTIONS)
+def test_figure_draws_only_palette_colours(figure_cases, name: str) -> None:
+    svg = svg_of(figure_cases[name]()).lower()
+    drawn = set(re.findall(r"#[0-9a-f]{6}\b", svg))
+    palette = {colour.lower() for colour in plots.OKABE_ITO.values()}
+    assert drawn - palette <= {"#ffffff"}, f"colours outside OKABE_ITO: {drawn - palette}"
+    assert not re.search(r"rgb\(|(fill|stroke): (?!#|none)", svg)
+
+
+def overlaps(fig: Figure) -> list[tuple[str, str]]:
+    """(text, data) pairs where a text or legend of the figure covers data it draws.
+
+    Data are the points of lines (sampled along each segment), markers and
+    segment collections, and the rectangles of bars; texts are every non-empty
+    text (titles, labels, annotations) and every legend, each shrunk by a pixel.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
+    from matplotlib.legend import Legend
+    from matplotlib.patches import Rectangle
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(fig)  # lays the figure out, as saving it does
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    covers = [
+        (repr(t.get_text()), t.get_window_extent(renderer))
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
+    ]
+    covers += [("legend", legend.get_window_extent(renderer)) for legend in fig.findobj(Legend)]
+    found = []
+    for ax in fig.axes:
+        clip = ax.get_window_extent(renderer)
+        points, boxes = [], []
+        for line in ax.lines:
+            xy = line.get_transform().transform(line.get_xydata())
+            steps = np.linspace(0, 1, 40)[:, None, None]
+            points.append((xy[:-1] + steps * (xy[1:] - xy[:-1])).reshape(-1, 2))
+        for collection in ax.collections:
+            if isinstance(collection, LineCollection):
+                for segment in collection.get_segments():
+                    points.append(collection.get_transform().transform(segment))
+            elif len(collection.get_offsets()):
+                offsets = np.asarray(collection.get_offsets(), float)
+                points.append(collection.get_offset_transform().transform(offsets))
+        for patch in ax.patches:
+            if isinstance(patch, Rectangle) and patch.get_height() > 0:
+                boxes.append(patch.get_window_extent(renderer))
+        xy = np.vstack(points) if points else np.empty((0, 2))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        xy = xy[(xy[:, 0] >= clip.x0) & (xy[:, 0] <= clip.x1)]
+        xy = xy[(xy[:, 1] >= clip.y0) & (xy[:, 1] <= clip.y1)]  # drawn: inside its axes
+        for label, box in covers:
+            x0, y0, x1, y1 = box.x0 + 1, box.y0 + 1, box.x1 - 1, box.y1 - 1
+            inside = (xy[:, 0] > x0) & (xy[:, 0] < x1) & (xy[:, 1] > y0) & (xy[:, 1] < y1)
+            if inside.any():
+                found.append((label, f"{inside.sum()} points"))
+            for bar in boxes:
+                if bar.x0 < x1 and x0 < bar.x1 and bar.y0 < y1 and y0 < bar.y1:
+                    found.append((label, "a bar"))
+                    break
+    return found
+
+
+def test_ppc_panels_keep_p_values_and_legends_off_the_data(ppc_results, radon) -> None:
+    fig = plots.plot_ppc_statistics(ppc_results)
+    # the pooled F ratio's observed value lies beyond all its replicates: p = 0, line at the edge
+    assert ppc_results["between-county F ratio"]["pooled"].p_value == 0
+    assert "p = 0.000" in [ax.get_title(loc="right") for ax in fig.axes]
+    assert overlaps(fig) == []
+    densities = plots.plot_ppc_densities(
+        {name: ppc_fit(radon, noise, 1) for name, noise in (("pooled", 0.8), ("separate", 1.6))}
+    )
+    assert overlaps(densities) == []
+
+
+def test_overlap_check_finds_a_label_on_the_data() -> None:
+    # the RMSD chapter's panels as they were: p-value in the corner, under the observed line
+    fig = plots.book_figure(3.0)
+    ax = fig.subplots()
+    ax.hist(np.random.default_rng(0).normal(size=500), bins=20)
+    ax.axvline(2.8, color="black")
+    ax.text(0.97, 0.93, "p = 0.000", transform=ax.transAxes, ha="right", va="top")
+    ax.plot([], [], label="observed")
+    ax.legend(loc="lower center")  # on the bars
+    found = dict(overlaps(fig))
+    assert set(found) == {"'p = 0.000'", "'observed'", "legend"}
+    assert found["legend"] == "a bar" and found["'p = 0.000'"].endswith("points")
+
+
+@pytest.mark.parametrize("name", PLOT_FUNCTIONS)
+def test_no_text_covers_the_data(figure_cases, name: str) -> None:
+    assert overlaps(figure_cases[name]()) == []
+
+
+# --- One palette: the colours the figures draw are the ones the text names ---------------
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+COLOUR_WORD = re.compile(
+    r"\b(?:(?:dark|light|pale|bright|deep|sky|bluish|reddish|greenish)\s+)?"
+    r"(?:vermill?ion|red|orange|yellow|green|blue|purple|violet|pink|brown|gr[ae]y|black|white|"
+    r"cyan|magenta|teal|navy|gold|crimson|scarlet|turquoise|maroon|lilac)\b",
+    re.IGNORECASE,
+)
+"""A colour a reader is told to look for, with its qualifier ("sky blue", "dark purple")."""
+
+# Colour-vision deficiencies simulated on linear RGB (Machado, Oliveira and Fernandes 2009,
+# severity 1): deuteranopia and protanopia, the common forms.
+DEFICIENCIES = {
+    "normal vision": np.eye(3),
+    "deuteranopia": np.array(
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
+    ),
+    "protanopia": np.array(
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
+    ),
+}
+
+
+def lab(colour: str, seen: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) of a hex colour as a reader with the vision ``seen`` perceives it."""
+    from matplotlib.colors import to_rgb
+
+    srgb = np.array(to_rgb(colour))
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(seen @ linear, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    x, y, z = xyz @ linear / np.array([0.9505, 1.0, 1.089])
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+COMPARED = ("pooled", "separate", "hierarchical")
+"""The models the book's figures draw side by side (centered appears only on its own)."""
+
+
+@pytest.mark.parametrize("vision", DEFICIENCIES)
+def test_model_colours_are_far_apart_for_every_reader(vision: str) -> None:
+    """Pairwise colour difference (CIE76) of the models compared: 35, or 20 when simulated.
+
+    Orange and vermillion, once pooled and hierarchical, differ by 33, and by 18 for
+    a deuteranope: too close in a figure of thin lines.
+    """
+    from itertools import combinations
+
+    least = 35 if vision == "normal vision" else 20
+    seen = DEFICIENCIES[vision]
+    for a, b in combinations(COMPARED, 2):
+        first, second = plots.MODEL_COLOURS[a], plots.MODEL_COLOURS[b]
+        difference = np.linalg.norm(lab(first, seen) - lab(second, seen))
+        assert difference >= least, f"{a} and {b}: {difference:.0f}"
+    if vision != "protanopia":  # the old pair fails the rule: the rule can fail
+        orange, vermillion = plots.OKABE_ITO["orange"], plots.OKABE_ITO["vermillion"]
+        assert np.linalg.norm(lab(orange, seen) - lab(vermillion, seen)) < least
+
+
+def test_the_text_names_only_palette_colours() -> None:
+    """Every colour a chapter names (prose, captions, alt text) is a key of OKABE_ITO."""
+    named = {}
+    for chapter in sorted(BOOK.glob("*.md")):
+        for number, line in enumerate(chapter.read_text().splitlines(), 1):
+            for word in COLOUR_WORD.findall(line):
+                named.setdefault(word.lower(), []).append(f"{chapter.name}:{number}")
+    strangers = {word: where for word, where in named.items() if word not in plots.OKABE_ITO}
+    assert strangers == {}, "name colours as OKABE_ITO does, and draw them from it"
+    assert {"blue", "vermillion", "black"} <= set(named)  # the check reads the captions
+
+
+def test_colour_word_pattern() -> None:
+    text = "open red markers, dark purple lines, sky blue, REDWOOD county, a blue-ish Greyhound"
+    assert [w.lower() for w in COLOUR_WORD.findall(text)] == [
+        "red",
+        "dark purple",
+        "sky blue",
+        "blue",
+    ]
+
+
+def figures_of(page: Path) -> list[tuple[str, str]]:
+    """(image file, caption and alt text) of every figure of a built page."""
+    from html.parser import HTMLParser
+
+    class Figures(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found, self.depth, self.image, self.text = [], 0, None, []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            attributes = dict(attrs)
+            if tag == "figure":
+                self.depth, self.image, self.text = self.depth + 1, None, []
+            elif tag == "img" and self.depth:
+                self.image = attributes.get("src")
+                self.text.append(attributes.get("alt") or "")
+
+        def handle_endtag(self, tag) -> None:
+            if tag == "figure" and self.depth:
+                self.depth -= 1
+                if self.image:
+                    self.found.append((self.image, " ".join(self.text)))
+
+        def handle_data(self, data) -> None:
+            if self.depth:
+                self.text.append(data)
+
+    parser = Figures()
+    parser.feed(page.read_text())
+    return parser.found
+
+
+def test_each_colour_a_caption_names_is_drawn_in_its_figure(built_book: Path) -> None:
+    html = built_book / "_build" / "html"
+    checked = 0
+    for page in sorted((html / "book").glob("*.html")):
+        for source, text in figures_of(page):
+            if not source.endswith(".svg"):
+                continue
+            svg = (page.parent / source).resolve().read_text().lower()
+            for word in {w.lower() for w in COLOUR_WORD.findall(text)}:
+                assert word in plots.OKABE_ITO, (page.name, word)
+                assert plots.OKABE_ITO[word].lower() in svg, f"{page.name}: {word} not drawn"
+                checked += 1
+    assert checked >= 15  # the captions that name colours were found

@@ -661,3 +661,60 @@ def test_without_a_repository_no_button_points_anywhere(unconfigured_book: Path)
     # the notebooks are still offered; their first cell says how to install radonbook
     notebook = (unconfigured_book / "_sources" / f"{CHAPTERS[0]}.ipynb").read_text()
     assert "github.com/OWNER/REPOSITORY" in notebook and "%pip install" not in notebook
+
+
+# --- Figure text as a reader sees it: 9 px or more on a desktop, 7 px or more on a phone --
+
+SMALLEST_FIGURE_TEXT = {"desktop": (DESKTOP, 9.0), "phone": (PHONE, 7.0)}
+"""Viewport and smallest rendered figure text (CSS px) a reader may be shown there."""
+FIGURE_TEXT = """async () => {
+  const found = [];
+  for (const img of document.querySelectorAll("main img")) {
+    const hidden = img.hidden;
+    img.hidden = false;  // a slider's other frames: measured where they would show
+    const shown = img.getBoundingClientRect().width;
+    img.hidden = hidden;
+    const entry = {alt: img.alt.slice(0, 60), shown, svg: /svg/.test(img.src)};
+    if (entry.svg) {
+      const text = await (await fetch(img.src)).text();
+      const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+      entry.width = Number(svg.getAttribute("viewBox").split(/\\s+/)[2]);
+      // each text's size; a math label's is its largest (sub- and superscripts are 70 %)
+      const size = (e) =>
+        Number(((e.getAttribute("style") || "").match(/font-size:\\s*([\\d.]+)px/) || [])[1] || 0);
+      entry.sizes = [...svg.querySelectorAll("text")].map(
+        (t) => Math.max(...[t, ...t.querySelectorAll("*")].map(size)));
+    }
+    found.push(entry);
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", SMALLEST_FIGURE_TEXT)
+def test_figure_text_is_readable_at_the_page_width(browser, site: str, request, width) -> None:
+    """Every figure's smallest text, as rendered: its size in the SVG (text drawn as text)
+    times the width the page gives the image over the SVG's own width."""
+    viewport, least = SMALLEST_FIGURE_TEXT[width]
+    context = browser.new_context(viewport=viewport, is_mobile=width == "phone")
+    report, problems = [], []
+    for chapter in toc_pages():
+        page = context.new_page()
+        page.goto(f"{site}{chapter}.html", wait_until="networkidle")
+        figures = page.evaluate(FIGURE_TEXT)
+        page.close()
+        smallest = []
+        for figure in figures:
+            if not figure["svg"] or not figure["sizes"] or min(figure["sizes"]) <= 0:
+                problems.append(f"{chapter}: {figure['alt']!r} has no text drawn as SVG text")
+                continue
+            px = min(figure["sizes"]) * figure["shown"] / figure["width"]
+            smallest.append(px)
+            if px < least:
+                problems.append(f"{chapter}: {figure['alt']!r} has {px:.1f} px text")
+        if smallest:
+            report.append(f"{chapter:<24} {len(smallest):>2} figures, smallest {min(smallest):.1f}")
+    context.close()
+    say(request, f"\nsmallest figure text (px) at {viewport['width']} px:\n" + "\n".join(report))
+    assert len(report) >= 10  # the chapters with figures were measured
+    assert problems == []

@@ -28,7 +28,9 @@ __all__ = [
     "PPC",
     "RMSD",
     "between_county_f",
+    "beyond_histogram",
     "expected_log_radon",
+    "histogram_bins",
     "ppc_statistic",
     "prior_predictive",
     "rmsd",
@@ -236,6 +238,39 @@ def share_above(level: float) -> Statistic:
         return np.mean(log_radon > log_level, axis=-1)
 
     return statistic
+
+
+def histogram_bins(replicated: np.ndarray, observed: float, n_bins: int = 40) -> np.ndarray:
+    """Bin edges for a histogram of a test statistic: the book's figures draw these.
+
+    About ``n_bins`` bins over the central 99 % of ``replicated`` and the
+    ``observed`` value, with a 5 % margin (:func:`radonbook.plots.plot_ppc_statistics`):
+    a few far replicates would otherwise squeeze the rest into one bar.  A
+    statistic with few distinct values (a share of houses: k / n) gets bins that
+    hold the same number of its values each, so the histogram shows no comb of
+    alternating heights.
+    """
+    low, high = np.quantile(replicated, [0.005, 0.995])
+    low, high = min(low, observed), max(high, observed)
+    steps = np.diff(np.unique(replicated))
+    step = steps.min() if steps.size else 0.0
+    if step > 0 and np.allclose(steps / step, np.round(steps / step), atol=1e-6):
+        width = step * max(1, int(np.ceil((high - low) / step / n_bins)))
+        start = np.min(replicated) + np.floor((low - np.min(replicated)) / width) * width
+        return np.arange(start - step / 2, high + width, width)
+    margin = 0.05 * (high - low) if high > low else 0.5
+    return np.linspace(low - margin, high + margin, n_bins + 1)
+
+
+def beyond_histogram(result: PPC) -> tuple[int, int]:
+    """How many replicated values fall outside :func:`histogram_bins`, below and above.
+
+    The histogram of ``result`` (a :class:`PPC`) leaves these out, while its
+    p-value counts them: a caption must say how many.
+    """
+    replicated = np.asarray(result.replicated)
+    edges = histogram_bins(replicated, float(result.observed))
+    return int(np.sum(replicated < edges[0])), int(np.sum(replicated > edges[-1]))
 
 
 def between_county_f(county: np.ndarray) -> Statistic:

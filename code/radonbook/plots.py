@@ -3,27 +3,53 @@
 Figures are made with :class:`matplotlib.figure.Figure`, not ``pyplot``, so a
 notebook displays each once (when returned) and nothing accumulates in
 pyplot's registry.  Colours come from the Okabe-Ito palette, which stays
-distinct for the common forms of colour blindness and in greyscale print.
-Titles are left to captions; axes carry units.
+distinct for the common forms of colour blindness and in greyscale print;
+captions name a colour by its key in :data:`OKABE_ITO`.  Titles are left to
+captions; axes carry units.
+
+Every figure is drawn in one style, :data:`STYLE`, for the page's column: it is
+:data:`FIGURE_WIDTH` wide, and its smallest text is :data:`SMALL_FONT`.  The site
+shows a figure at its natural size (96 CSS px per inch, 576 px) in the desktop
+column, 672 px wide at a 1280 px window, and scales it down to the phone column,
+342 px at a 390 px window: the smallest text then renders at 12.7 px and 7.3 px.
+A figure saves its text as text (``svg.fonttype`` "none"): smaller files, and
+sizes a test can read.  Sub- and superscripts of mathematical labels are set at
+70 % of their text, as in print.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import io
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 import arviz as az
+import matplotlib as mpl
 import numpy as np
-from matplotlib.cm import ScalarMappable
+from cycler import cycler
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from .checks import histogram_bins
 from .data import RadonData
 
 __all__ = [
+    "FIGURE_WIDTH",
+    "FONT_SIZE",
     "MODEL_COLOURS",
     "OKABE_ITO",
+    "SMALL_FONT",
+    "STYLE",
+    "book_figure",
     "plot_correlation",
     "plot_county_data",
     "plot_dial",
+    "plot_dial_frames",
     "plot_dial_setting",
     "plot_estimates_by_size",
     "plot_funnel",
@@ -51,18 +77,128 @@ OKABE_ITO = {
     "vermillion": "#D55E00",
     "reddish purple": "#CC79A7",
     "black": "#000000",
+    "grey": "#999999",
 }
-"""The Okabe-Ito colour-blind-safe palette."""
+"""The Okabe-Ito colour-blind-safe palette (with its grey, as in R's ``palette.colors``).
+
+The book's figures draw only these colours (and white), and captions and prose
+name a colour only by its key here: a test checks both.
+"""
 
 MODEL_COLOURS = {
-    "pooled": OKABE_ITO["orange"],
+    "pooled": OKABE_ITO["bluish green"],
     "separate": OKABE_ITO["blue"],
-    "centered": OKABE_ITO["bluish green"],
     "hierarchical": OKABE_ITO["vermillion"],
+    "centered": OKABE_ITO["reddish purple"],
 }
-"""One colour per model, the same in every figure."""
+"""One colour per model, the same in every figure, and far apart for every reader
+(a test checks their distances with simulated colour-vision deficiencies)."""
 
-FLOOR_LABELS = ("basement", "first floor")
+FIGURE_WIDTH = 6.0
+"""Width of every figure, inches (576 CSS px: shown at its size on a desktop, scaled on a phone)."""
+FONT_SIZE = 10.5
+"""Axis labels and titles, points."""
+SMALL_FONT = 9.5
+"""Tick labels, legends and annotations: the smallest text of any figure, points."""
+
+STYLE = {
+    "figure.figsize": (FIGURE_WIDTH, 4.0),
+    "font.size": FONT_SIZE,
+    "axes.labelsize": FONT_SIZE,
+    "axes.titlesize": FONT_SIZE,
+    "figure.labelsize": FONT_SIZE,
+    "figure.titlesize": FONT_SIZE,
+    "xtick.labelsize": SMALL_FONT,
+    "ytick.labelsize": SMALL_FONT,
+    "legend.fontsize": SMALL_FONT,
+    "legend.title_fontsize": SMALL_FONT,
+    "lines.linewidth": 1.5,
+    "lines.markersize": 5.0,
+    "axes.linewidth": 0.8,
+    "axes.prop_cycle": cycler(
+        color=[OKABE_ITO[c] for c in ("blue", "vermillion", "bluish green", "reddish purple")]
+    ),
+    "legend.handlelength": 1.6,
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],  # the SVG's font list
+    "svg.fonttype": "none",
+    "svg.hashsalt": "radonbook",
+}
+"""The book's matplotlib settings, in force while a plot function draws and saves."""
+
+_SAVING = {key: STYLE[key] for key in ("font.sans-serif", "svg.fonttype", "svg.hashsalt")}
+
+
+def _with_generic_font(svg: bytes) -> bytes:
+    """Every font list of an SVG ending in ``sans-serif``, the reader's own sans font.
+
+    Matplotlib names only DejaVu Sans for the glyphs of a mathematical label: a
+    browser without it would set the whole label in its default (serif) font.
+    """
+    fonts = re.compile(rb"font-family: ([^;\"]*?)(?=;|\")")
+    return fonts.sub(
+        lambda m: m.group(0) + (b"" if m.group(1).endswith(b"sans-serif") else b", sans-serif"),
+        svg,
+    )
+
+
+class _BookCanvas(FigureCanvasBase):
+    """A figure's canvas that saves in the book's style (text as text; stable SVG ids).
+
+    Jupyter's inline display and ``Figure.savefig`` both print through the
+    figure's canvas, after the plot function has returned and its settings are gone.
+    """
+
+    def print_figure(self, filename, *args, format: str | None = None, **kwargs):
+        if format is None and isinstance(filename, (str, os.PathLike)):
+            format = os.path.splitext(filename)[1][1:] or None
+        with mpl.rc_context(_SAVING):
+            if (format or mpl.rcParams["savefig.format"]).lower() != "svg":
+                return super().print_figure(filename, *args, format=format, **kwargs)
+            buffer = io.BytesIO()
+            result = super().print_figure(buffer, *args, format="svg", **kwargs)
+        svg = _with_generic_font(buffer.getvalue())
+        if isinstance(filename, (str, os.PathLike)):
+            with open(filename, "wb") as file:
+                file.write(svg)
+        elif isinstance(filename, io.TextIOBase):
+            filename.write(svg.decode())
+        else:
+            filename.write(svg)
+        return result
+
+
+def book_figure(height: float, width: float = FIGURE_WIDTH) -> Figure:
+    """An empty figure in the book's style: ``width`` by ``height`` inches, constrained layout.
+
+    Draw on it inside :func:`matplotlib.rc_context` with :data:`STYLE` (every plot
+    function of this module does); it saves its text as text.
+    """
+    fig = Figure(figsize=(width, height), layout="constrained")
+    _BookCanvas(fig)
+    return fig
+
+
+_Plot = TypeVar("_Plot", bound=Callable)
+
+
+def _styled(plot: _Plot) -> _Plot:
+    """Run a plot function with :data:`STYLE` in force (fonts, lines and colours)."""
+
+    @functools.wraps(plot)
+    def styled(*args, **kwargs):
+        with mpl.rc_context(STYLE):
+            return plot(*args, **kwargs)
+
+    return styled  # type: ignore[return-value]
+
+
+def _plain_log_ticks(axis) -> None:
+    """Label a log axis 1, 10, 100 (and 2, 5, 20, 50 between) instead of powers of ten."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+FLOOR_LABELS = ("basement", "first\nfloor")  # two lines: narrow panels
 LOG_RADON_LABEL = "log radon (log pCi/L)"
 
 
@@ -70,29 +206,58 @@ def _jitter(n: int, seed: int, width: float = 0.06) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-width, width, n)
 
 
+def _legend_below(fig: Figure, *axes, ncols: int | None = None) -> None:
+    """One legend for ``axes`` (each label once) under the figure's panels, off the data.
+
+    ``ncols`` defaults to one row.
+    """
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(
+        list(entries.values()),
+        list(entries),
+        loc="outside lower center",
+        ncols=ncols or len(entries),
+        frameon=False,
+        columnspacing=1.2,
+    )
+
+
+def _marker(colour: str, label: str, **style) -> Line2D:
+    """A legend handle: one marker of ``colour`` (for scatters whose markers vary in size)."""
+    return Line2D(
+        [], [], ls="", marker=style.pop("marker", "o"), color=colour, label=label, **style
+    )
+
+
+@_styled
 def plot_houses_per_county(data: RadonData) -> Figure:
     """Histogram of the number of measured houses per county (log-spaced bins)."""
-    fig = Figure(figsize=(6.5, 3.2), layout="constrained")
+    fig = book_figure(3.0)
     ax = fig.subplots()
     counts = data.houses_per_county
     bins = np.unique(np.geomspace(1, counts.max() + 1, 16).astype(int))
     ax.hist(counts, bins=bins, color=OKABE_ITO["blue"], edgecolor="white")
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel("houses measured in the county (log scale)")
     ax.set_ylabel("counties")
     return fig
 
 
+@_styled
 def plot_county_data(
     data: RadonData, counties: Sequence[str] = ("AITKIN", "ANOKA", "WRIGHT")
 ) -> Figure:
     """Log radon by floor in a few counties, with each floor's mean.
 
-    One panel per county: every house a dot (jittered sideways), the county's
-    basement and first-floor means as short bars, and the state-wide mean of
-    all houses as a dashed line.
+    One panel per county, side by side: every house a dot (jittered sideways),
+    the county's basement and first-floor means as short bars, and the
+    state-wide mean of all houses as a dashed line.  The legend is under the panels.
     """
-    fig = Figure(figsize=(3.0 * len(counties) + 0.5, 3.6), layout="constrained")
+    fig = book_figure(3.6)
     axes = np.atleast_1d(fig.subplots(1, len(counties), sharey=True))
     state_mean = float(data.log_radon.mean())
     for index, (ax, name) in enumerate(zip(axes, counties, strict=True)):
@@ -111,12 +276,12 @@ def plot_county_data(
                 mean = log_radon[floor == level].mean()
                 ax.hlines(mean, level - 0.2, level + 0.2, color=OKABE_ITO["vermillion"], lw=3)
         ax.hlines([], 0, 0, color=OKABE_ITO["vermillion"], lw=3, label="county mean by floor")
-        ax.axhline(state_mean, color="0.4", ls="--", lw=1, label="state-wide mean")
+        ax.axhline(state_mean, color=OKABE_ITO["black"], ls="--", lw=1, label="state-wide mean")
         ax.set_xticks([0, 1], FLOOR_LABELS)
         ax.set_xlim(-0.5, 1.5)
-        ax.set_xlabel(f"{name} ({rows.sum()} houses)")
+        ax.set_xlabel(f"{name}\n({rows.sum()} houses)")
     axes[0].set_ylabel(LOG_RADON_LABEL)
-    axes[0].legend(loc="lower left", fontsize="small", frameon=False)
+    _legend_below(fig, axes[0])
     return fig
 
 
@@ -130,6 +295,7 @@ def _line_draws(idata: az.InferenceData, county: int, n_lines: int) -> tuple[np.
     return alpha[pick], beta[pick], alpha.mean(), beta.mean()
 
 
+@_styled
 def plot_regression_lines(
     data: RadonData,
     fits: Mapping[str, az.InferenceData],
@@ -148,7 +314,7 @@ def plot_regression_lines(
         Posterior draws drawn as thin lines per model; the thick line is the
         posterior mean line.
     """
-    fig = Figure(figsize=(3.2 * len(counties) + 0.5, 3.8), layout="constrained")
+    fig = book_figure(4.0)
     axes = np.atleast_1d(fig.subplots(1, len(counties), sharey=True))
     x = np.linspace(-0.15, 1.15, 2)
     for index, (ax, name) in enumerate(zip(axes, counties, strict=True)):
@@ -169,12 +335,13 @@ def plot_regression_lines(
         )
         ax.set_xticks([0, 1], FLOOR_LABELS)
         ax.set_ylim(-1.5, 4.0)
-        ax.set_xlabel(f"{name} ({rows.sum()} houses, {data.floor[rows].sum()} first floor)")
+        ax.set_xlabel(f"{name}\n({rows.sum()} houses,\n{data.floor[rows].sum()} first floor)")
     axes[0].set_ylabel(LOG_RADON_LABEL)
-    axes[0].legend(loc="lower left", fontsize="small", frameon=False)
+    _legend_below(fig, axes[0])
     return fig
 
 
+@_styled
 def plot_shrinkage(
     data: RadonData,
     separate: az.InferenceData | np.ndarray,
@@ -197,7 +364,7 @@ def plot_shrinkage(
     estimate falls outside are drawn at the edge with an open marker, so
     none is hidden.
     """
-    fig = Figure(figsize=(6.5, 5.2), layout="constrained")
+    fig = book_figure(5.4)
     ax = fig.subplots()
     if isinstance(separate, az.InferenceData):
         start = np.column_stack(
@@ -225,34 +392,57 @@ def plot_shrinkage(
             "",
             xy=(x1, y1),
             xytext=(x0, y0),
-            arrowprops={"arrowstyle": "->", "color": "0.45", "lw": 0.7, "shrinkA": 0, "shrinkB": 2},
+            arrowprops={
+                "arrowstyle": "->",
+                "color": OKABE_ITO["grey"],
+                "lw": 0.7,
+                "shrinkA": 0,
+                "shrinkB": 2,
+            },
         )
+    separate_colour, hierarchical_colour = MODEL_COLOURS["separate"], MODEL_COLOURS["hierarchical"]
     ax.scatter(
         *clipped[~outside].T,
         s=size[~outside],
-        color=MODEL_COLOURS["separate"],
-        alpha=0.7,
+        color=separate_colour,
+        edgecolor="white",
+        linewidth=0.5,
         label="separate regressions",
     )
+    handles = [_marker(separate_colour, "separate regressions")]
     if outside.any():
+        label = "separate, outside the frame (drawn at its edge)"
         ax.scatter(
             *clipped[outside].T,
             s=size[outside],
             facecolor="none",
-            edgecolor=MODEL_COLOURS["separate"],
-            label="separate, outside the frame (drawn at its edge)",
+            edgecolor=separate_colour,
+            label=label,
         )
-    ax.scatter(*end.T, s=size, color=MODEL_COLOURS["hierarchical"], alpha=0.8, label="hierarchical")
+        handles.append(_marker(separate_colour, label, markerfacecolor="none"))
+    ax.scatter(
+        *end.T,
+        s=size,
+        color=hierarchical_colour,
+        edgecolor="white",
+        linewidth=0.5,
+        label="hierarchical",
+    )
     mu = [float(hierarchical.posterior[v].mean()) for v in ("mu_alpha", "mu_beta")]
     ax.scatter(*mu, marker="X", s=140, color=OKABE_ITO["black"], label="population mean")
+    handles += [
+        _marker(hierarchical_colour, "hierarchical"),
+        _marker(OKABE_ITO["black"], "population mean", marker="X", markersize=8),
+    ]
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel(r"county intercept $\alpha_c$ (basement log radon)")
     ax.set_ylabel(r"county floor effect $\beta_c$ (log radon)")
-    ax.legend(loc="best", fontsize="small")  # where no county is
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
+@_styled
 def plot_trace(
     idata: az.InferenceData,
     var_names: Sequence[str] = ("mu_alpha", "mu_beta", "sigma_alpha", "sigma_beta", "eps"),
@@ -263,15 +453,19 @@ def plot_trace(
     Rank plots (``kind="rank_bars"``) are flat when the chains mix well; the
     divergent draws, if any, are marked as ticks under the densities.
     """
-    fig = Figure(figsize=(8, 1.7 * len(var_names) + 0.4), layout="constrained", dpi=150)
+    fig = book_figure(1.5 * len(var_names) + 0.4)
+    fig.set_dpi(150)  # of the rasterised marks
     axes = fig.subplots(len(var_names), 2, squeeze=False)
     az.plot_trace(idata, var_names=list(var_names), kind=kind, axes=axes, compact=True, show=False)
+    for ax in axes[:-1, 1]:  # one x label, under the last rank plot
+        ax.set_xlabel("")
     for ax in axes.flat:  # thousands of marks: a raster inside the SVG; text stays vector
         for artist in [*ax.lines, *ax.collections, *ax.patches]:
             artist.set_rasterized(True)
     return fig
 
 
+@_styled
 def plot_funnel(
     centered: az.InferenceData, hierarchical: az.InferenceData, county: str, data: RadonData
 ) -> Figure:
@@ -282,7 +476,7 @@ def plot_funnel(
     ``log sigma_beta``).
     Divergent transitions are marked: they gather in the neck of the funnel.
     """
-    fig = Figure(figsize=(8, 3.6), layout="constrained")
+    fig = book_figure(3.6)
     axes = fig.subplots(1, 2, sharey=True)
     index = data.county_index(county)
     panels = (
@@ -307,16 +501,26 @@ def plot_funnel(
             y[divergent],
             s=24,
             color=OKABE_ITO["vermillion"],
-            edgecolor="black",
+            edgecolor=OKABE_ITO["black"],
             linewidth=0.4,
-            label=f"divergent ({divergent.sum()})",
+            label="divergent transition",
         )
         ax.set_xlabel(label)
-        ax.legend(loc="lower right", fontsize="small")
+        ax.set_title(f"{divergent.sum()} divergent", loc="right", fontsize=SMALL_FONT)
     axes[0].set_ylabel(r"$\log \sigma_\beta$")
+    fig.legend(
+        handles=[
+            _marker(OKABE_ITO["blue"], "draw", markersize=3),
+            _marker(OKABE_ITO["vermillion"], "divergent transition", markeredgecolor="black"),
+        ],
+        loc="outside lower center",
+        ncols=2,
+        frameon=False,
+    )
     return fig
 
 
+@_styled
 def plot_prior_predictive(
     simulated: Mapping[str, np.ndarray], observed: np.ndarray, limit: float = 15.0
 ) -> Figure:
@@ -326,9 +530,16 @@ def plot_prior_predictive(
     simulated before seeing data; the range of ``observed`` is shaded.  The x
     axis is cut at +/- ``limit``; the share of draws beyond it is in the legend.
     """
-    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    fig = book_figure(4.2)
     ax = fig.subplots()
-    ax.axvspan(observed.min(), observed.max(), color="0.88", label="range of the survey")
+    ax.axvspan(
+        observed.min(),
+        observed.max(),
+        color=OKABE_ITO["grey"],
+        alpha=0.3,
+        lw=0,
+        label="range of the survey",
+    )
     colours = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"]]
     for (label, draws), colour in zip(simulated.items(), colours, strict=False):
         values = np.sort(np.asarray(draws).ravel())
@@ -340,10 +551,11 @@ def plot_prior_predictive(
     ax.set_xlim(-limit, limit)
     ax.set_xlabel("simulated log radon (log pCi/L)")
     ax.set_ylabel("share of simulated houses below")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False)
+    _legend_below(fig, ax, ncols=1)
     return fig
 
 
+@_styled
 def plot_intercepts_vs_uranium(
     data: RadonData, without: az.InferenceData, with_uranium: az.InferenceData
 ) -> Figure:
@@ -352,7 +564,7 @@ def plot_intercepts_vs_uranium(
     Points are posterior means with +/- 1 posterior sd; the line is the
     uranium model's ``mu_alpha + gamma * u``.
     """
-    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    fig = book_figure(4.2)
     ax = fig.subplots()
     uranium = data.county_log_uranium
     for idata, label, colour, shift in (
@@ -370,7 +582,6 @@ def plot_intercepts_vs_uranium(
             ms=3.5,
             lw=0.8,
             color=colour,
-            alpha=0.8,
             label=label,
         )
     grid = np.linspace(np.nanmin(uranium), np.nanmax(uranium), 50)
@@ -380,17 +591,19 @@ def plot_intercepts_vs_uranium(
     ax.plot(
         grid, line.mean(axis=0), color=OKABE_ITO["black"], lw=1.5, label=r"$\mu_\alpha + \gamma u$"
     )
-    ax.fill_between(grid, *np.quantile(line, [0.05, 0.95], axis=0), color="0.8", alpha=0.6)
+    band = np.quantile(line, [0.05, 0.95], axis=0)
+    ax.fill_between(grid, *band, color=OKABE_ITO["grey"], alpha=0.4, lw=0, label="its 90 % band")
     ax.set_xlabel("county soil uranium $u_c$ (log ppm)")
     ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
-    ax.legend(loc="upper left", fontsize="small")
+    _legend_below(fig, ax, ncols=2)
     return fig
 
 
+@_styled
 def plot_correlation(idata: az.InferenceData, concentration: float = 2.0) -> Figure:
     """Posterior of the intercept-slope correlation ``rho`` beside its LKJ prior,
     and the county intercepts against slopes (posterior means)."""
-    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
+    fig = book_figure(3.4)
     left, right = fig.subplots(1, 2)
     rho = idata.posterior["rho"].values.ravel()
     left.hist(
@@ -399,7 +612,6 @@ def plot_correlation(idata: az.InferenceData, concentration: float = 2.0) -> Fig
         range=(-1, 1),
         density=True,
         color=OKABE_ITO["blue"],
-        alpha=0.8,
         label="posterior",
     )
     grid = np.linspace(-1, 1, 201)
@@ -414,15 +626,24 @@ def plot_correlation(idata: az.InferenceData, concentration: float = 2.0) -> Fig
     )
     left.set_xlabel(r"correlation $\rho$ of intercepts and slopes")
     left.set_ylabel("density")
-    left.legend(loc="upper left", fontsize="small")
     alpha = idata.posterior["alpha"].mean(("chain", "draw")).values
     beta = idata.posterior["beta"].mean(("chain", "draw")).values
-    right.scatter(alpha, beta, s=14, color=OKABE_ITO["vermillion"], alpha=0.8)
+    right.scatter(
+        alpha,
+        beta,
+        s=16,
+        color=OKABE_ITO["vermillion"],
+        edgecolor="white",
+        linewidth=0.4,
+        label="county (posterior means)",
+    )
+    _legend_below(fig, left, right)
     right.set_xlabel(r"county intercept $\alpha_c$ (log pCi/L)")
     right.set_ylabel(r"county floor effect $\beta_c$")
     return fig
 
 
+@_styled
 def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) -> Figure:
     """Predictive intervals of radon for new houses, with the action level.
 
@@ -430,7 +651,7 @@ def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) 
     row shows the 50 % (thick) and 90 % (thin) central intervals and the
     median, on a log axis in pCi/L, and the probability of exceeding ``level``.
     """
-    fig = Figure(figsize=(6.5, 0.6 + 0.55 * len(predictions)), layout="constrained")
+    fig = book_figure(0.8 + 0.55 * len(predictions))
     ax = fig.subplots()
     labels = list(predictions)
     for row, label in enumerate(labels):
@@ -446,7 +667,7 @@ def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) 
             xytext=(6, 0),
             textcoords="offset points",
             va="center",
-            fontsize="small",
+            fontsize=SMALL_FONT,
         )
     ax.axvline(level, color=OKABE_ITO["vermillion"], ls="--", lw=1.2)
     ax.text(
@@ -454,10 +675,9 @@ def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) 
         len(labels) - 0.45,
         f" EPA action level, {level:g} pCi/L",
         color=OKABE_ITO["vermillion"],
-        fontsize="small",
         va="bottom",
+        fontsize=SMALL_FONT,
     )
-    from matplotlib.ticker import NullFormatter
 
     ax.set_xscale("log")
     ax.set_yticks(range(len(labels)), labels[::-1])
@@ -473,6 +693,11 @@ def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) 
     return fig
 
 
+DIAL_GROUPS = ((1, 3, "orange"), (4, 19, "grey"), (20, None, "blue"))
+"""Counties by houses in :func:`plot_dial`: (fewest, most or None, colour in OKABE_ITO)."""
+
+
+@_styled
 def plot_dial(
     data: RadonData,
     sigma_alpha: np.ndarray,
@@ -483,45 +708,50 @@ def plot_dial(
     """Every county's intercept as ``sigma_alpha`` runs from complete to no pooling.
 
     ``fitted`` and ``textbook`` have shape (grid, n_counties): posterior means
-    with ``sigma_alpha`` fixed, and the precision-weighted average.  Lines
-    are coloured by the county's number of houses; ``estimate`` (the fitted
-    ``sigma_alpha``) is marked.
+    with ``sigma_alpha`` fixed, and the precision-weighted average.  Lines are
+    coloured by the county's number of houses, in the groups of
+    :data:`DIAL_GROUPS` (few houses orange, many blue); ``estimate`` (the
+    fitted ``sigma_alpha``) is a dashed line.
     """
-    from matplotlib import colormaps
-    from matplotlib.colors import LogNorm
-
-    fig = Figure(figsize=(6.5, 4.6), layout="constrained")
+    fig = book_figure(4.6)
     ax = fig.subplots()
     counts = data.houses_per_county
-    norm = LogNorm(vmin=1, vmax=counts.max())
-    cmap = colormaps["viridis"]
-    for county in np.argsort(-counts):
-        ax.plot(
-            sigma_alpha, fitted[:, county], color=cmap(norm(counts[county])), lw=1.1, alpha=0.85
-        )
+    groups = {}
+    for fewest, most, colour in DIAL_GROUPS:
+        members = (counts >= fewest) & (counts <= (most or counts.max()))
+        label = f"{fewest}\N{EN DASH}{most} houses" if most else f"{fewest} or more houses"
+        groups[label] = Line2D([], [], color=OKABE_ITO[colour], lw=1.1, label=label)
+        # the middle group underneath: the two ends are the story
+        zorder = 1.5 if colour == "grey" else 2
+        ax.plot(sigma_alpha, fitted[:, members], color=OKABE_ITO[colour], lw=1.1, zorder=zorder)
     ax.plot(sigma_alpha, textbook, color=OKABE_ITO["black"], ls=":", lw=0.7)
-    ax.plot([], [], color=OKABE_ITO["black"], ls=":", lw=0.7, label="precision-weighted average")
-    ax.axvline(
+    average = Line2D(
+        [], [], color=OKABE_ITO["black"], ls=":", lw=0.7, label="precision-weighted average"
+    )
+    fitted_line = ax.axvline(
         estimate,
-        color=OKABE_ITO["vermillion"],
+        color=OKABE_ITO["black"],
         ls="--",
         lw=1.2,
         label=rf"fitted $\sigma_\alpha$ = {estimate:.2f}",
     )
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel(r"$\sigma_\alpha$, held fixed (log pCi/L; log scale)")
     ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
-    ax.annotate("complete pooling", (0.01, 0.02), xycoords="axes fraction", fontsize="small")
-    ax.annotate("no pooling", (0.99, 0.02), xycoords="axes fraction", ha="right", fontsize="small")
-    colorbar = fig.colorbar(
-        ScalarMappable(norm, cmap),
-        ax=ax,
+    ax.set_title("\N{LEFTWARDS ARROW} complete pooling", loc="left", fontsize=SMALL_FONT)
+    ax.set_title("no pooling \N{RIGHTWARDS ARROW}", loc="right", fontsize=SMALL_FONT)
+    few, middle, many = groups.values()
+    fig.legend(  # a legend fills columns first: the groups in one row, the lines below
+        handles=[few, average, middle, fitted_line, many],
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
     )
-    colorbar.set_label("houses in the county")
-    ax.legend(loc="upper left", fontsize="small")
     return fig
 
 
+@_styled
 def plot_dial_frames(
     data: RadonData, sigma_alpha: np.ndarray, alpha: np.ndarray, mu_alpha: np.ndarray
 ) -> tuple[list[Figure], list[str]]:
@@ -547,6 +777,7 @@ def plot_dial_frames(
     return frames, alts
 
 
+@_styled
 def plot_dial_setting(
     data: RadonData,
     sigma_alpha: float,
@@ -564,12 +795,19 @@ def plot_dial_setting(
     values in log pCi/L; ``ylim`` is shared by every setting so frames compare.
     Counties without houses are left out (the x axis is logarithmic).
     """
-    fig = Figure(figsize=(6.5, 3.8), layout="constrained")
+    fig = book_figure(4.0)
     ax = fig.subplots()
     counts = data.houses_per_county
     shown = counts > 0
     x = counts[shown]
-    ax.vlines(x, own[shown], alpha[shown], color=OKABE_ITO["black"], lw=0.6, alpha=0.5)
+    # the segments as one line broken by NaNs: one short SVG path, not one per county
+    gaps = np.full(x.size, np.nan)
+    ax.plot(
+        np.column_stack([x, x, gaps]).ravel(),
+        np.column_stack([own[shown], alpha[shown], gaps]).ravel(),
+        color=OKABE_ITO["grey"],
+        lw=0.7,
+    )
     ax.scatter(
         x,
         own[shown],
@@ -595,20 +833,22 @@ def plot_dial_setting(
         label=r"state average $\mu_\alpha$",
     )
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_ylim(*ylim)
     ax.set_xlabel("houses in the county (log scale)")
     ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
-    ax.legend(loc="upper right", fontsize="small")  # large counties sit low: free space
+    _legend_below(fig, ax, ncols=2)  # the same place in every frame
     return fig
 
 
+@_styled
 def plot_heldout(table: Mapping[str, Mapping[str, float]]) -> Figure:
     """RMSD of each model under each way of measuring it (grouped bars).
 
     ``table`` maps a measure (e.g. "in sample", "5-fold") to a mapping from
     model name to RMSD in log pCi/L.
     """
-    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    fig = book_figure(3.6)
     ax = fig.subplots()
     measures = list(table)
     models = list(next(iter(table.values())))
@@ -616,16 +856,19 @@ def plot_heldout(table: Mapping[str, Mapping[str, float]]) -> Figure:
     for i, model in enumerate(models):
         values = [table[m][model] for m in measures]
         x = np.arange(len(measures)) + (i - (len(models) - 1) / 2) * width
-        bars = ax.bar(x, values, width, color=MODEL_COLOURS.get(model, "0.5"), label=model)
-        ax.bar_label(bars, fmt="%.2f", fontsize="x-small", padding=1)
+        bars = ax.bar(
+            x, values, width, color=MODEL_COLOURS.get(model, OKABE_ITO["grey"]), label=model
+        )
+        ax.bar_label(bars, fmt="%.2f", padding=1, fontsize=SMALL_FONT)
     ax.set_xticks(range(len(measures)), measures)
     ax.set_xlabel("how the error is measured")
     ax.set_ylabel("RMSD (log pCi/L)")
-    ax.legend(loc="upper left", fontsize="small", ncols=len(models))
-    ax.margins(y=0.15)
+    _legend_below(fig, ax)
+    ax.margins(y=0.08)
     return fig
 
 
+@_styled
 def plot_reml_vs_posterior(
     reml_alpha: np.ndarray, reml_beta: np.ndarray, idata: az.InferenceData
 ) -> Figure:
@@ -636,11 +879,11 @@ def plot_reml_vs_posterior(
     axes; ``idata`` is a hierarchical fit with ``alpha`` and ``beta``.  On the
     dashed line at 0 the two methods agree.  Log pCi/L.
     """
-    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
+    fig = book_figure(3.4)
     axes = fig.subplots(1, 2, sharey=True)
     panels = (
         (reml_alpha, "alpha", r"intercept $\alpha_c$"),
-        (reml_beta, "beta", r"floor slope $\beta_c$"),
+        (reml_beta, "beta", r"slope $\beta_c$"),
     )
     for ax, (reml, name, symbol) in zip(axes, panels, strict=True):
         posterior_mean = idata.posterior[name].mean(("chain", "draw")).values
@@ -648,13 +891,15 @@ def plot_reml_vs_posterior(
         ax.scatter(
             reml,
             posterior_mean - reml,
-            s=14,
+            s=16,
             color=MODEL_COLOURS["hierarchical"],
+            edgecolor="white",
+            linewidth=0.4,
             label="county",
         )
-        ax.set_xlabel(f"REML estimate of {symbol} (log pCi/L)")
-    axes[0].set_ylabel("posterior mean - REML (log pCi/L)")
-    axes[0].legend(loc="upper right", fontsize="small")
+        ax.set_xlabel(f"REML estimate of the\ncounty {symbol} (log pCi/L)")
+    axes[0].set_ylabel("posterior mean \N{MINUS SIGN} REML\n(log pCi/L)")
+    _legend_below(fig, axes[0])
     return fig
 
 
@@ -664,12 +909,13 @@ def _kde(values: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray:
     return np.exp(-0.5 * z**2).sum(axis=-2) / (values.shape[-1] * bandwidth * np.sqrt(2 * np.pi))
 
 
+@_styled
 def plot_ppc_densities(
     fits: Mapping[str, az.InferenceData],
     n_replicates: int = 40,
     xlim: tuple[float, float] = (-3.5, 5.5),
 ) -> Figure:
-    """Replicated against observed distributions of log radon, one panel per fit.
+    """Replicated against observed distributions of log radon, one panel per fit, stacked.
 
     Each thin line is the density of one data set replicated from a fit's
     ``posterior_predictive`` group (``n_replicates`` draws evenly spaced
@@ -683,8 +929,8 @@ def plot_ppc_densities(
     spread = min(observed.std(), np.subtract(*np.quantile(observed, [0.75, 0.25])) / 1.34)
     bandwidth = 0.9 * spread * observed.size ** (-0.2)
     grid = np.linspace(*xlim, 300)
-    fig = Figure(figsize=(3.0 * len(fits) + 0.5, 3.2), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(fits), sharex=True, sharey=True))
+    fig = book_figure(1.35 * len(fits) + 0.6)
+    axes = np.atleast_1d(fig.subplots(len(fits), 1, sharex=True, sharey=True))
     for ax, (label, idata) in zip(axes, fits.items(), strict=True):
         colour = MODEL_COLOURS.get(label, OKABE_ITO["black"])
         replicated = idata.posterior_predictive["log_radon"].values
@@ -693,77 +939,53 @@ def plot_ppc_densities(
         density = _kde(replicated[pick], grid, bandwidth)
         ax.plot(grid, density.T, color=colour, alpha=0.25, lw=0.8)
         ax.plot([], [], color=colour, lw=1.5, label=f"replicated ({label})")
-        ax.plot(grid, _kde(observed[None, :], grid, bandwidth)[0], color="black", lw=2)
-        ax.plot([], [], color="black", lw=2, label="observed")
-        ax.set_xlabel(LOG_RADON_LABEL)
-        ax.legend(loc="upper left", fontsize="x-small", frameon=False)
-    axes[0].set_ylabel("density")
+        ax.plot(grid, _kde(observed[None, :], grid, bandwidth)[0], color=OKABE_ITO["black"], lw=2)
+        ax.plot([], [], color=OKABE_ITO["black"], lw=2, label="observed")
+        ax.legend(loc="upper left", frameon=False)  # the densities are near 0 there
+    axes[-1].set_xlabel(LOG_RADON_LABEL)
+    fig.supylabel("density")
     axes[0].set_xlim(*xlim)
     return fig
 
 
-def _statistic_bins(replicated: np.ndarray, observed: float, n_bins: int = 40) -> np.ndarray:
-    """About ``n_bins`` bin edges over the central 99 % of ``replicated`` and ``observed``.
-
-    A statistic with few distinct values (a share of houses: k / n) gets bins
-    that hold the same number of its values each, so the histogram shows no
-    comb of alternating heights.
-    """
-    low, high = np.quantile(replicated, [0.005, 0.995])
-    low, high = min(low, observed), max(high, observed)
-    steps = np.diff(np.unique(replicated))
-    step = steps.min() if steps.size else 0.0
-    if step > 0 and np.allclose(steps / step, np.round(steps / step), atol=1e-6):
-        width = step * max(1, int(np.ceil((high - low) / step / n_bins)))
-        start = np.min(replicated) + np.floor((low - np.min(replicated)) / width) * width
-        return np.arange(start - step / 2, high + width, width)
-    margin = 0.05 * (high - low) if high > low else 0.5
-    return np.linspace(low - margin, high + margin, n_bins + 1)
-
-
+@_styled
 def plot_ppc_statistics(results: Mapping[str, Mapping[str, tuple]]) -> Figure:
     """Test statistics on replicated data, with the observed value: one row per statistic.
 
-    ``results`` maps a statistic's label (which labels the x-axis) to a
-    mapping from model name (a column) to a :class:`radonbook.checks.PPC`.
-    Each panel is a histogram of the statistic over the replicated data sets,
-    a black line at the observed value and the posterior predictive p-value.
-    The histogram spans the central 99 % of the replicated values and the
-    observed one; the p-value counts all of them.
+    ``results`` maps a statistic's label (which labels the row's x-axis) to a
+    mapping from model name (a column, named above the top row) to a
+    :class:`radonbook.checks.PPC`.  Each panel is a histogram of the statistic
+    over the replicated data sets, a black line at the observed value and, above
+    the panel, the posterior predictive p-value.  The histogram spans the
+    central 99 % of the replicated values and the observed one; the p-value
+    counts all of them, and :func:`radonbook.checks.beyond_histogram` says how many
+    are not drawn.
     """
+    from matplotlib.ticker import MaxNLocator
+
     statistics = list(results)
     models = list(results[statistics[0]])
-    fig = Figure(figsize=(2.6 * len(models) + 0.6, 2.0 * len(statistics) + 0.4))
-    fig.set_layout_engine("constrained")
-    axes = fig.subplots(len(statistics), len(models), squeeze=False)
-    for row, statistic in enumerate(statistics):
-        for col, model in enumerate(models):
-            ax = axes[row, col]
+    fig = book_figure(1.75 * len(statistics) + 0.6)
+    rows = fig.subfigures(len(statistics), 1)
+    for row, (subfig, statistic) in enumerate(zip(np.atleast_1d(rows), statistics, strict=True)):
+        axes = subfig.subplots(1, len(models), squeeze=False)[0]
+        for ax, model in zip(axes, models, strict=True):
             replicated, observed, p_value = results[statistic][model]
             ax.hist(
                 replicated,
-                bins=_statistic_bins(replicated, observed),
-                color=MODEL_COLOURS.get(model, OKABE_ITO["black"]),
-                alpha=0.7,
+                bins=histogram_bins(replicated, observed),
+                color=MODEL_COLOURS.get(model, OKABE_ITO["grey"]),
             )
-            ax.axvline(observed, color="black", lw=2)
-            ax.text(
-                0.97,
-                0.93,
-                f"p = {p_value:.3f}",
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize="small",
-            )
-            ax.set_yticks([])
-            ax.set_xlabel(statistic, fontsize="small")
+            ax.axvline(observed, color=OKABE_ITO["black"], lw=2, label="observed value")
+            ax.set_title(f"p = {p_value:.3f}", loc="right", fontsize=SMALL_FONT)
             if row == 0:
-                ax.set_title(model, fontsize="medium")
-    axes[0, 0].plot([], [], color="black", lw=2, label="observed")
-    axes[0, 0].legend(loc="upper left", fontsize="x-small", frameon=False)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("replicated data sets", fontsize="small")
+                ax.set_title(model, loc="left")
+            ax.set_yticks([])
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        subfig.supxlabel(statistic)
+    fig.supylabel("replicated data sets")
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper right", frameon=False)
     return fig
 
 
@@ -772,6 +994,7 @@ def _log_jitter(x: np.ndarray, seed: int, width: float = 0.07) -> np.ndarray:
     return x * 10 ** _jitter(len(x), seed, width)
 
 
+@_styled
 def plot_estimates_by_size(
     data: RadonData,
     idata: az.InferenceData,
@@ -792,7 +1015,7 @@ def plot_estimates_by_size(
     failed = np.zeros(data.n_counties, bool) if failed is None else np.asarray(failed, bool)
     if failed.shape != (data.n_counties,):
         raise ValueError(f"failed must have shape ({data.n_counties},), got {failed.shape}")
-    fig = Figure(figsize=(6.5, 6.0), layout="constrained")
+    fig = book_figure(6.2)
     axes = fig.subplots(2, 1, sharex=True)
     x = _log_jitter(data.houses_per_county.astype(float), seed=0)
     no_first = np.bincount(data.county[data.floor == 1], minlength=data.n_counties) == 0
@@ -806,12 +1029,12 @@ def plot_estimates_by_size(
         groups = (
             (~failed & ~prior_only, MODEL_COLOURS["separate"], True, "meets the convergence rule"),
             (failed & ~prior_only, OKABE_ITO["vermillion"], False, "breaks the convergence rule"),
-            (prior_only, "0.6", True, "no first-floor reading: the prior"),
+            (prior_only, OKABE_ITO["grey"], True, "no first-floor reading: the prior"),
         )
         for rows, colour, filled, legend in groups:
             if not rows.any():
                 continue
-            ax.vlines(x[rows], low[rows], high[rows], color=colour, lw=0.9, alpha=0.7)
+            ax.vlines(x[rows], low[rows], high[rows], color=colour, lw=0.8)
             ax.scatter(
                 x[rows],
                 mean[rows],
@@ -822,12 +1045,14 @@ def plot_estimates_by_size(
                 label=legend,
             )
         ax.set_ylabel(label)
-        ax.legend(loc="upper right", fontsize="small")
     axes[1].set_xscale("log")
+    _plain_log_ticks(axes[1].xaxis)
     axes[1].set_xlabel(f"houses measured in the county (log scale); bars: {level:.0%} intervals")
+    _legend_below(fig, *axes, ncols=2)
     return fig
 
 
+@_styled
 def plot_prior_pull(
     data: RadonData, own: np.ndarray, estimates: Mapping[str, np.ndarray]
 ) -> Figure:
@@ -839,7 +1064,7 @@ def plot_prior_pull(
     a county: its estimate minus ``own``, against its number of basement
     readings (log scale).  Log pCi/L.
     """
-    fig = Figure(figsize=(6.5, 3.8), layout="constrained")
+    fig = book_figure(4.0)
     ax = fig.subplots()
     basement = np.bincount(data.county[data.floor == 0], minlength=data.n_counties)
     shown = np.isfinite(own) & (basement > 0)
@@ -848,15 +1073,26 @@ def plot_prior_pull(
     markers = ["o", "s", "^"]
     for (label, values), colour, marker in zip(estimates.items(), colours, markers, strict=False):
         gap = np.asarray(values)[shown] - own[shown]
-        ax.scatter(x, gap, s=18, marker=marker, color=colour, alpha=0.8, label=label)
+        ax.scatter(
+            x,
+            gap,
+            s=20,
+            marker=marker,
+            color=colour,
+            edgecolor="white",
+            linewidth=0.4,
+            label=label,
+        )
     ax.axhline(0, color=OKABE_ITO["black"], lw=0.8)
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel("basement readings in the county (log scale)")
     ax.set_ylabel("posterior mean intercept minus\nbasement mean (log pCi/L)")
-    ax.legend(loc="lower right", fontsize="small")
+    _legend_below(fig, ax, ncols=1)
     return fig
 
 
+@_styled
 def plot_intercept_shrinkage(
     data: RadonData, separate: np.ndarray, hierarchical: np.ndarray, mu_alpha: float
 ) -> Figure:
@@ -869,14 +1105,14 @@ def plot_intercept_shrinkage(
     start are drawn in black.  Counties without houses are left out.
     """
     separate, hierarchical = np.asarray(separate, float), np.asarray(hierarchical, float)
-    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    fig = book_figure(4.2)
     ax = fig.subplots()
     counts = data.houses_per_county
     shown = counts > 0
     x = _log_jitter(counts.astype(float), seed=2)
     outward = np.abs(hierarchical - mu_alpha) > np.abs(separate - mu_alpha)
     for county in np.flatnonzero(shown):
-        colour = OKABE_ITO["black"] if outward[county] else "0.55"
+        colour = OKABE_ITO["black"] if outward[county] else OKABE_ITO["grey"]
         ax.annotate(
             "",
             xy=(x[county], hierarchical[county]),
@@ -897,7 +1133,8 @@ def plot_intercept_shrinkage(
         mu_alpha, color=OKABE_ITO["black"], ls="--", lw=1, label=r"population mean $\mu_\alpha$"
     )
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel("houses measured in the county (log scale)")
     ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
-    ax.legend(loc="lower right", fontsize="small")
+    _legend_below(fig, ax, ncols=2)
     return fig
