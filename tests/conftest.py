@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ MARKED_BY_FIXTURE = {"built_book": "book", "pooled_fit": "slow"}
 """A fixture that builds the book or samples, and the mark of every test that uses it."""
 
 
-FILE_ORDER = {"test_book.py": 0, "test_install.py": 2, "test_site.py": 2}
+FILE_ORDER = {"test_book.py": 0, "test_install.py": 2, "test_notebooks.py": 2, "test_site.py": 2}
 """Where a test file runs: the book's own tests first (their first test builds the book),
 the files that mostly read the built book last, every other file (1) in between. With two
 workers (``make test``), one builds the book while the other runs the unit tests."""
@@ -89,6 +90,13 @@ def toc_pages() -> list[str]:
 
 TEST_REPOSITORY = "radon-book-tests/radon-book"
 """The GitHub repository the test builds link to (book/_ext/notebooks.py), not a real one."""
+
+MYST_LEFT = re.compile(
+    r"\{glue|\{ref\}|\{cite|\{numref\}|\{eq\}|\{doc\}|\{math\}|:::|```\s*\{|^\([\w-]+\)=\s*$|^%",
+    re.M,
+)
+"""MyST syntax that must not reach a reader of a chapter notebook: roles, directives (colon
+or backtick fenced), ``(label)=`` targets and ``%`` comments."""
 
 
 def county_subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:

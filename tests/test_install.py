@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import COPY_IGNORE, REPO, load_tool, toc_pages
+from conftest import COPY_IGNORE, MYST_LEFT, REPO, load_tool, toc_pages
 
 KERNEL = ("ipykernel", "nbclient")
 """What a reader's Jupyter brings, besides radonbook and its dependencies."""
@@ -110,22 +110,68 @@ def test_a_malformed_repository_is_refused() -> None:
         NOTEBOOKS.find_repository(REPO, {"RADONBOOK_REPOSITORY": "https://github.com/a/b"})
 
 
-def test_chapter_notebook_is_the_chapter_after_an_install_cell() -> None:
+def as_executed(text: str) -> nbformat.NotebookNode:
+    """A chapter read as MyST-NB reads it, with a glue record for every key its text pastes
+    (as if executed: ``1`` for a number, a small SVG for a figure) in its first code cell."""
     from myst_nb.core.read import read_myst_markdown_notebook
 
-    text = (REPO / "book" / "data.md").read_text()
+    notebook = read_myst_markdown_notebook(text)
+    first = next(c for c in notebook.cells if c.cell_type == "code")
+    for use in load_tool("structure").GLUE_USE.finditer(text):
+        key = next(k for k in use.groups() if k)
+        figure = use.group(1) is None  # a directive pastes a figure, a role a value
+        data = {"image/svg+xml": "<svg/>", "text/plain": "<Figure>"} if figure else {}
+        data.setdefault("text/plain", "1")
+        first.outputs.append(
+            nbformat.v4.new_output(
+                "display_data",
+                data={f"application/papermill.record/{m}": v for m, v in data.items()},
+                metadata={
+                    "scrapbook": {"name": key, "mime_prefix": "application/papermill.record/"}
+                },
+            )
+        )
+    return notebook
+
+
+def any_book():
+    """A book that resolves every reference to a link with its target as text."""
+    from docutils import nodes
+
+    return NOTEBOOKS.Book(
+        resolve=lambda role, content: nodes.reference("", content, refuri="page.html#x"),
+        figure_number=lambda name: "Fig. 1",
+        equation_number=lambda label: "1",
+        include=lambda argument, options: NOTEBOOKS.literal_include(
+            REPO / "book" / argument, options
+        ),
+        page_url="https://me.github.io/book/book/chapter.html",
+    )
+
+
+@pytest.mark.parametrize("chapter", [c for c in toc_pages() if c != "book/references"])
+def test_chapter_notebook_is_the_chapter_after_an_install_cell(chapter: str) -> None:
+    """Every chapter converts (nothing without a Markdown form): its code cells in order after
+    the install cell, its text without MyST syntax. The built book's notebooks are checked
+    against their pages in tests/test_notebooks.py."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    text = (REPO / f"{chapter}.md").read_text()
     requirement = NOTEBOOKS.install_requirement("me/book", "0123abc")
     assert requirement == "radonbook @ git+https://github.com/me/book@0123abc"
-    notebook = NOTEBOOKS.chapter_notebook(text, requirement)
+    notebook = NOTEBOOKS.reader_notebook(as_executed(text), any_book(), requirement)
     install, *cells = notebook.cells
-    assert f'%pip install --quiet "{requirement}"' in install.source
-    chapter = read_myst_markdown_notebook(text).cells
-    assert [(c.cell_type, c.source) for c in cells] == [(c.cell_type, c.source) for c in chapter]
+    assert f'%pip install --quiet "{requirement}"' in install.source and not install.outputs
+    chapter_code = [
+        c.source for c in read_myst_markdown_notebook(text).cells if c.cell_type == "code"
+    ]
+    assert [c.source for c in cells if c.cell_type == "code"] == chapter_code
+    markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert MYST_LEFT.findall(markdown) == []
     assert "jupytext" not in notebook.metadata
-    assert nbformat.writes(notebook) == nbformat.writes(
-        NOTEBOOKS.chapter_notebook(text, requirement)
-    )
-    unknown = NOTEBOOKS.chapter_notebook(text, "").cells[0].source
+    again = NOTEBOOKS.reader_notebook(as_executed(text), any_book(), requirement)
+    assert nbformat.writes(notebook) == nbformat.writes(again)
+    unknown = NOTEBOOKS.reader_notebook(as_executed(text), any_book(), "").cells[0].source
     assert "%pip" not in unknown and "raise ModuleNotFoundError" in unknown
 
 
