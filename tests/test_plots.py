@@ -308,7 +308,7 @@ def test_intercept_shrinkage_marks_arrows_that_point_outwards(radon) -> None:
 PHONE_COLUMN_PX = 342
 """Width of the content column a figure fills at a 390 px window (measured in the built site:
 390 px less the article's and the figure's padding)."""
-DESKTOP_COLUMN_PX = 672
+DESKTOP_COLUMN_PX = 816
 """The same at a 1280 px window; a narrower figure is shown at its natural size (96 px/inch)."""
 MIN_TEXT_PX = {PHONE_COLUMN_PX: 7.0, DESKTOP_COLUMN_PX: 9.0}
 """The smallest text a reader may be shown, CSS px, at each column width."""

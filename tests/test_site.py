@@ -671,7 +671,7 @@ SMALLEST_FIGURE_TEXT = {"desktop": (DESKTOP, 9.0), "phone": (PHONE, 7.0)}
 """Viewport and smallest rendered figure text (CSS px) a reader may be shown there."""
 FIGURE_TEXT = """async () => {
   const found = [];
-  for (const img of document.querySelectorAll("main img")) {
+  for (const img of document.querySelectorAll("article.bd-article img")) {  // not the header's logos
     const hidden = img.hidden;
     img.hidden = false;  // a slider's other frames: measured where they would show
     const shown = img.getBoundingClientRect().width;
