@@ -92,11 +92,12 @@ TEST_REPOSITORY = "radon-book-tests/radon-book"
 """The GitHub repository the test builds link to (book/_ext/notebooks.py), not a real one."""
 
 MYST_LEFT = re.compile(
-    r"\{glue|\{ref\}|\{cite|\{numref\}|\{eq\}|\{doc\}|\{math\}|:::|```\s*\{|^\([\w-]+\)=\s*$|^%",
+    r"\{glue|\{ref\}|\{cite|\{numref\}|\{eq\}|\{doc\}|\{math\}|:::|```\s*\{"
+    r"|^\([\w-]+\)=\s*$|^%|^: ",
     re.M,
 )
 """MyST syntax that must not reach a reader of a chapter notebook: roles, directives (colon
-or backtick fenced), ``(label)=`` targets and ``%`` comments."""
+or backtick fenced), ``(label)=`` targets, ``%`` comments and definition lists (``: ``)."""
 
 
 def county_subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:

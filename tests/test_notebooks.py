@@ -120,6 +120,13 @@ The other one.
 One line for the state.
 :::
 ::::
+
+max R-hat
+: The potential scale reduction factor, over
+  {glue:text}`n_houses` houses.
+
+`divergences`
+: Trajectories that broke down.
 """
 
 
@@ -279,6 +286,12 @@ def test_directives_become_titles_quotes_and_paragraphs(reader) -> None:
     assert "**Centered**\n\n$$" in markdown and "**Non-centered**\n\nThe other one." in markdown
     assert "One line for the state." in markdown
     assert ":class:" not in markdown and ":gutter:" not in markdown and ":link:" not in markdown
+
+
+def test_a_definition_list_becomes_bold_terms_and_paragraphs(reader) -> None:
+    markdown = markdown_of(reader)
+    assert "**max R-hat**: The potential scale reduction factor, over 919 houses." in markdown
+    assert "**`divergences`**: Trajectories that broke down." in markdown
 
 
 def test_a_glued_figure_is_its_cells_output_and_its_caption_follows(reader) -> None:

@@ -151,6 +151,14 @@ def test_prediction_figure_marks_the_action_level() -> None:
     expected = f"P(> 4) = {np.mean(np.exp(draws['high']) > 4):.0%}"
     assert expected in labels
     fig.canvas.draw()
+    # every label stands right of the frame, inside the figure: no interval runs under it
+    fig.draw_without_rendering()  # runs the constrained layout, as saving does
+    renderer = fig._get_renderer()
+    frame = ax.get_window_extent(renderer)
+    for text in ax.texts:
+        if text.get_text().startswith("P(>"):
+            box = text.get_window_extent(renderer)
+            assert frame.x1 <= box.x0 and box.x1 <= fig.bbox.x1
 
 
 def test_prior_predictive_figure_reports_the_tails(radon) -> None:
@@ -275,8 +283,13 @@ def test_estimates_by_size_marks_the_failed_fits(radon, short_fits) -> None:
     marked = top.collections[3]  # vlines and points of the kept, then of the failed fits
     assert len(marked.get_offsets()) == 2
     no_first = (np.bincount(radon.county[radon.floor == 1], minlength=radon.n_counties) == 0).sum()
-    assert len(bottom.collections[-1].get_offsets()) == no_first
-    assert "no first-floor reading" in bottom.get_legend_handles_labels()[1][-1]
+    # MURRAY and WILKIN have no first-floor reading: open grey in the slope panel, not filled
+    prior_filled, prior_failed = bottom.collections[-3], bottom.collections[-1]
+    assert len(prior_filled.get_offsets()) == no_first - 2
+    assert len(prior_failed.get_offsets()) == 2
+    assert (prior_failed.get_facecolor()[0] == (1, 1, 1, 1)).all()
+    legend = bottom.get_legend_handles_labels()[1]
+    assert "no first-floor reading" in legend[-2] and "rule broken" in legend[-1]
     with pytest.raises(ValueError, match=r"failed must have shape \(85,\), got \(3,\)"):
         plots.plot_estimates_by_size(radon, short_fits["separate"], np.ones(3, bool))
 

@@ -671,7 +671,8 @@ SMALLEST_FIGURE_TEXT = {"desktop": (DESKTOP, 9.0), "phone": (PHONE, 7.0)}
 """Viewport and smallest rendered figure text (CSS px) a reader may be shown there."""
 FIGURE_TEXT = """async () => {
   const found = [];
-  for (const img of document.querySelectorAll("article.bd-article img")) {  // not the header's logos
+  // the article's images, not the header's logos
+  for (const img of document.querySelectorAll("article.bd-article img")) {
     const hidden = img.hidden;
     img.hidden = false;  // a slider's other frames: measured where they would show
     const shown = img.getBoundingClientRect().width;

@@ -410,7 +410,22 @@ class ChapterText:
             return self._equation(token.content, token.info)
         if token.type in {"math_block", "amsmath", "code_block"}:
             return text
+        if token.type == "dl_open":
+            return self._definition_list(text)
         return self.inline(text)
+
+    def _definition_list(self, text: str) -> str:
+        """``term`` / ``: definition`` pairs as paragraphs that start with the term in bold
+        (plain Markdown has no definition lists: Jupyter shows the colons)."""
+        items: list[list[str]] = []
+        for line in text.splitlines():
+            if line.startswith(": "):
+                items[-1].append(line[2:].strip())
+            elif line.startswith((" ", "\t")) and items:
+                items[-1].append(line.strip())
+            elif line.strip():
+                items.append([f"**{line.strip()}**:"])
+        return "\n\n".join(self.inline(" ".join(item)) for item in items)
 
     def _role(self, match: re.Match) -> str:
         if match["code"]:

@@ -116,8 +116,8 @@ def centered(
     sampled directly around their population means, which makes a funnel
     with ``sigma_beta`` that NUTS explores poorly.  With NumPyro's defaults,
     as the source notebook sampled it (target acceptance 0.8), NUTS diverges
-    in the funnel's neck; with smaller steps (0.9) the divergences go, but
-    R-hat and bulk ESS still break the book's convergence rule.
+    in the funnel's neck, and R-hat and bulk ESS break the book's
+    convergence rule.
     """
     mu_alpha = numpyro.sample("mu_alpha", dist.Normal(0.0, 1.0))
     sigma_alpha = numpyro.sample("sigma_alpha", dist.HalfCauchy(1.0))

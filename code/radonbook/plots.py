@@ -661,13 +661,14 @@ def plot_predictions(predictions: Mapping[str, np.ndarray], level: float = 4.0) 
         ax.plot([q05, q95], [y, y], color=OKABE_ITO["blue"], lw=1.2)
         ax.plot([q25, q75], [y, y], color=OKABE_ITO["blue"], lw=5, solid_capstyle="butt")
         ax.plot(q50, y, "o", color="white", mec=OKABE_ITO["blue"], ms=6)
-        ax.annotate(
+        ax.text(  # right of the frame, where no interval reaches (the layout makes room)
+            1.02,
+            y,
             f"P(> {level:g}) = {np.mean(radon > level):.0%}",
-            (q95, y),
-            xytext=(6, 0),
-            textcoords="offset points",
+            transform=ax.get_yaxis_transform(),
             va="center",
             fontsize=SMALL_FONT,
+            clip_on=False,
         )
     ax.axvline(level, color=OKABE_ITO["vermillion"], ls="--", lw=1.2)
     ax.text(
@@ -1008,9 +1009,9 @@ def plot_estimates_by_size(
     ``alpha`` (top) and the floor effect ``beta`` (bottom), each county a
     posterior mean with its central ``level`` interval, in log pCi/L.
     Counties where ``failed`` (bool, shape (n_counties,)) is True are drawn
-    in another colour with open markers: their fit breaks the convergence
-    rule.  In the slope panel, counties with no first-floor reading are
-    grey: their posterior is the prior.
+    with open markers: their fit breaks the convergence rule.  In the slope
+    panel, counties with no first-floor reading are grey (their posterior
+    is the prior), open too where their fit breaks the rule.
     """
     failed = np.zeros(data.n_counties, bool) if failed is None else np.asarray(failed, bool)
     if failed.shape != (data.n_counties,):
@@ -1029,7 +1030,8 @@ def plot_estimates_by_size(
         groups = (
             (~failed & ~prior_only, MODEL_COLOURS["separate"], True, "meets the convergence rule"),
             (failed & ~prior_only, OKABE_ITO["vermillion"], False, "breaks the convergence rule"),
-            (prior_only, OKABE_ITO["grey"], True, "no first-floor reading: the prior"),
+            (prior_only & ~failed, OKABE_ITO["grey"], True, "no first-floor reading: the prior"),
+            (prior_only & failed, OKABE_ITO["grey"], False, "the prior, rule broken"),
         )
         for rows, colour, filled, legend in groups:
             if not rows.any():
