@@ -18,6 +18,7 @@ holder dies; where ``fcntl`` is missing (Windows) fits are computed unlocked.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -61,46 +62,78 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-SAMPLING_MODULES = ("models.py", "sampling.py", "inference_data.py", "inference.py")
-"""The package's modules whose code decides the draws of a fit (files in the package): the
-models, the samplers, the builder that draws the posterior predictive, and the entry points."""
+SAMPLER_MODULES = ("sampling.py", "inference_data.py", "inference.py", "_jax.py")
+"""The package's modules whose code decides the draws of every fit: the samplers, the builder
+that draws the posterior predictive, the entry points, and JAX's set-up.  Every definition in
+them, and what those use inside the package, enters every key (but no model: see
+:func:`source_digest`)."""
+
+CHECK_ONLY_MODULES = ("diagnostics.py",)
+"""Modules that only read fits (the convergence rule, applied to cached fits too): their code
+never enters a key, so tightening a check refits nothing."""
+
+MODELS_MODULE = "models.py"
+"""The module whose ``MODELS`` registry names the models (:mod:`radonbook.models`)."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def source_digest(folder: Path = PACKAGE_DIR) -> str:
-    """SHA-256 of the code that decides the draws: :data:`SAMPLING_MODULES` in ``folder``.
+def source_digest(model: str, folder: Path = PACKAGE_DIR) -> str:
+    """SHA-256 of the code that decides the draws of ``model``'s fits, read from ``folder``.
 
-    Each module enters as its syntax tree with docstrings removed, so editing a
-    comment, a docstring or the layout keeps every cached fit, and editing a
-    model or the sampler does not.  The files are read, not imported: this
-    module imports nothing that samples.
-    """
-    digest = hashlib.sha256()
-    for name in SAMPLING_MODULES:
-        tree = ast.parse((folder / name).read_text(encoding="utf-8"))
-        digest.update(name.encode() + b"\0" + ast.dump(_without_docstrings(tree)).encode())
-    return digest.hexdigest()
+    The code is a set of top-level definitions (functions, classes, assignments, and the
+    imports that bind the names they use), each as its syntax tree without docstrings, so
+    editing a comment, a docstring or the layout keeps every key.  It is, closed over every
+    package name each definition uses (an imported package name is followed into its module):
 
+    - every definition of :data:`SAMPLER_MODULES`, but no model function nor the ``MODELS``
+      registry: editing the sampler changes every key;
+    - ``model``'s entry in ``MODELS`` (the ``ModelSpec(...)`` call) and what it names, the
+      model's function and the ``ModelSpec`` class: editing
+      ``hierarchical`` changes the keys of ``hierarchical``, and of ``weakly_informative``,
+      which calls it; editing ``pooled`` changes only ``pooled``'s.
 
-def _without_docstrings(tree: ast.Module) -> ast.Module:
-    """``tree`` with the docstring of the module and of every class and function removed."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                if isinstance(body[0].value.value, str):
-                    node.body = body[1:] or [ast.Pass()]
-    return tree
-
-
-def fit_key(model: str, data_sha256: str, settings: dict[str, Any]) -> str:
-    """Hash of model name and source, data checksum, sampler settings and versions.
+    :data:`CHECK_ONLY_MODULES` are not followed.  A module's other top-level statements (an
+    ``if`` that configures JAX, say) enter with any of its definitions.  A name ``MODELS``
+    does not list (one added at run time) is keyed on the whole of ``models.py``.  The files
+    are read, not imported: this module imports nothing that samples.
 
     Parameters
     ----------
     model : str
-        Model name (see :data:`radonbook.models.MODELS`).
+        A model name; a batch of its fits, ``"pooled/batch"``, is keyed as ``"pooled"``.
+    folder : Path
+        The package's folder (a copy of it, in the tests).
+    """
+    graph = _SourceGraph(folder)
+    entries = graph.model_entries()
+    functions = {entry.args[1].id for entry in entries.values()}
+    stop = {(MODELS_MODULE, "MODELS")} | {(MODELS_MODULE, f) for f in functions}
+    roots = [(name, None) for name in SAMPLER_MODULES]
+    included = graph.closure(roots, stop)
+    name = model.partition("/")[0]
+    if name in entries:
+        entry = entries[name]  # ModelSpec("name", function, ...): it names the function
+        used = {node.id for node in ast.walk(entry) if isinstance(node, ast.Name)}
+        model_roots = [(MODELS_MODULE, used_name) for used_name in sorted(used)]
+        included |= graph.closure(model_roots, {(MODELS_MODULE, "MODELS")})
+        included.add((MODELS_MODULE, f"MODELS[{name!r}]", ast.dump(entry)))
+    else:
+        included |= graph.closure([(MODELS_MODULE, None)], set())
+    digest = hashlib.sha256()
+    for module, label, code in sorted(included):
+        digest.update(f"{module}\0{label}\0{code}\0".encode())
+    return digest.hexdigest()
+
+
+def fit_key(model: str, data_sha256: str, settings: dict[str, Any]) -> str:
+    """Hash of model name and code, data checksum, sampler settings and versions.
+
+    Parameters
+    ----------
+    model : str
+        Model name (see :data:`radonbook.models.MODELS`), or ``"<name>/batch"`` for a
+        batch of its fits; the key hashes :func:`source_digest` of the model.
     data_sha256 : str
         Checksum of the data the model is fitted to.
     settings : dict
@@ -113,12 +146,153 @@ def fit_key(model: str, data_sha256: str, settings: dict[str, Any]) -> str:
     """
     recipe = {
         "model": model,
-        "source": source_digest(),
+        "source": source_digest(model),
         "data": data_sha256,
         "settings": settings,
         "versions": package_versions(),
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+_Definition = tuple[str, str, str]
+"""(module file, name, syntax tree as text) of one top-level definition."""
+
+
+class _SourceGraph:
+    """The package's modules as top-level definitions and the package names each one uses."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._modules: dict[str, _ModuleDefinitions] = {}
+
+    def module(self, name: str) -> _ModuleDefinitions:
+        if name not in self._modules:
+            self._modules[name] = _parsed((self.folder / name).read_text(encoding="utf-8"))
+        return self._modules[name]
+
+    def model_entries(self) -> dict[str, ast.Call]:
+        """Each model's name -> its entry in ``MODELS``, a ``ModelSpec(name, function, ...)``."""
+        entries = {}
+        for node in ast.walk(self.module(MODELS_MODULE).tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "ModelSpec"
+                and len(node.args) >= 2
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[1], ast.Name)
+            ):
+                entries[node.args[0].value] = node
+        return entries
+
+    def closure(self, roots: list[tuple[str, str | None]], stop: set[tuple[str, str]]) -> set:
+        """The definitions ``roots`` use, transitively; ``(module, None)`` is a whole module."""
+        included: set[_Definition] = set()
+        seen: set[tuple[str, str | None]] = set()
+        pending = list(roots)
+        while pending:
+            module_name, name = pending.pop()
+            if (module_name, name) in seen or (module_name, name) in stop:
+                continue
+            seen.add((module_name, name))
+            if module_name in CHECK_ONLY_MODULES or not (self.folder / module_name).is_file():
+                continue
+            module = self.module(module_name)
+            if name is None:
+                pending += [(module_name, defined) for defined in module.definitions]
+                pending += [(module_name, imported) for imported in module.imports]
+                continue
+            if name in module.imports:  # a package name: follow it into its module
+                pending.append(module.imports[name])
+                continue
+            statements = [(name, s) for s in module.definitions.get(name, [])]
+            if (module_name, "") not in seen:  # the module's other statements, once
+                seen.add((module_name, ""))
+                statements += [("", statement) for statement in module.preamble]
+            for label, statement in statements:
+                included.add((module_name, label, module.dump(statement)))
+                pending += [(module_name, used) for used in module.uses(statement)]
+        return included
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(source: str) -> _ModuleDefinitions:
+    """A module's definitions, parsed once per process for each text it has."""
+    return _ModuleDefinitions(_without_docstrings(ast.parse(source)))
+
+
+class _ModuleDefinitions:
+    """One module's top-level statements, by the names they bind."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._dumps: dict[int, str] = {}
+        self._uses: dict[int, set[str]] = {}
+        self.definitions: dict[str, list[ast.stmt]] = {}
+        self.imports: dict[str, tuple[str, str | None]] = {}  # package names: (module, name)
+        self.preamble: list[ast.stmt] = []
+        for statement in tree.body:
+            if isinstance(statement, ast.ImportFrom) and statement.level == 1:
+                for alias in statement.names:
+                    if statement.module is None:  # from . import sampling
+                        target = (f"{alias.name}.py", None)
+                    else:
+                        target = (f"{statement.module.replace('.', '/')}.py", alias.name)
+                    self.imports[alias.asname or alias.name] = target
+                continue
+            bound = _names_bound(statement)
+            for name in bound:
+                self.definitions.setdefault(name, []).append(statement)
+            if not bound:
+                self.preamble.append(statement)
+
+    def uses(self, statement: ast.stmt) -> set[str]:
+        """Every name ``statement`` reads (a superset of the package names it uses)."""
+        if id(statement) not in self._uses:
+            nodes = ast.walk(statement)
+            self._uses[id(statement)] = {n.id for n in nodes if isinstance(n, ast.Name)}
+        return self._uses[id(statement)]
+
+    def dump(self, statement: ast.stmt) -> str:
+        """``ast.dump(statement)`` (without positions), computed once."""
+        if id(statement) not in self._dumps:
+            self._dumps[id(statement)] = ast.dump(statement)
+        return self._dumps[id(statement)]
+
+
+def _without_docstrings(tree: ast.Module) -> ast.Module:
+    """``tree`` without docstrings: every statement that is only a string (the docstring of
+    a module, class or function, or one after an assignment) is removed; it does nothing."""
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                kept = [statement for statement in body if not _is_string(statement)]
+                setattr(node, field, kept or [ast.Pass()])
+    return tree
+
+
+def _is_string(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def _names_bound(statement: ast.stmt) -> set[str]:
+    """Names a top-level statement binds (for a compound statement, anywhere inside it)."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {statement.name}
+    bound = set()
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+    return bound
 
 
 class FitCache:

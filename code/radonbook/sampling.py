@@ -9,9 +9,8 @@ refits of one model, e.g. one per cross-validation fold).
 
 Every function returns plain arrays (samples and per-draw sampler fields,
 named as in ArviZ, see :data:`STATS`); :mod:`radonbook.inference_data` turns
-them into ``InferenceData``.  This module, like :mod:`radonbook.models` and
-:mod:`radonbook.inference`, decides the draws, so its code enters the fit
-cache key (:data:`radonbook.cache.SAMPLING_MODULES`).
+them into ``InferenceData``.  This module decides the draws of every fit, so its
+code enters every fit cache key (:data:`radonbook.cache.SAMPLER_MODULES`).
 """
 
 from __future__ import annotations
