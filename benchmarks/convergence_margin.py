@@ -73,8 +73,10 @@ def judge(idata, draws: int) -> tuple[float, str, float, str, float, str, int]:
 
 def verify_prefix(data: rb.RadonData, model: str, short: int, long: int) -> None:
     """Print how far a fit of ``short`` draws is from the first ``short`` draws of a longer one."""
-    a = rb.fit(model, data, draws=short, cache=False, check=False)
-    b = rb.fit(model, data, draws=long, cache=False, check=False).isel(draw=slice(0, short))
+    book = rb.SamplerSettings.book(model)
+    a = rb.fit(model, data, settings=book.replace(draws=short), cache=False, check=False)
+    b = rb.fit(model, data, settings=book.replace(draws=long), cache=False, check=False)
+    b = b.isel(draw=slice(0, short))
     gap = max(
         float(np.max(np.abs(a.posterior[name].values - b.posterior[name].values)))
         for name in parameter_names(a)
@@ -120,9 +122,8 @@ def main() -> None:
         for name in chosen:
             for seed in args.seeds:
                 start = time.perf_counter()
-                idata = rb.fit(
-                    model, datasets[name], draws=candidates[-1], seed=seed, cache=False, check=False
-                )
+                settings = rb.SamplerSettings.book(model).replace(draws=candidates[-1], seed=seed)
+                idata = rb.fit(model, datasets[name], settings=settings, cache=False, check=False)
                 seconds = time.perf_counter() - start
                 for draws in candidates:
                     rhat, at_rhat, bulk, at_bulk, tail, at_tail, div = judge(idata, draws)

@@ -26,7 +26,8 @@ def main() -> None:
     )
     for model in ("centered", "hierarchical"):
         for seed in args.seeds:
-            idata = rb.fit(model, data, seed=seed, cache=False)
+            settings = rb.SamplerSettings.book(model).replace(seed=seed)
+            idata = rb.fit(model, data, settings=settings, cache=False)
             summary = rb.convergence_summary(idata)
             seconds = float(idata.posterior.attrs["sampling_time"])
             worst = summary["ess_bulk"].idxmin()

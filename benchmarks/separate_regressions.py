@@ -39,7 +39,10 @@ def seed_loop(data: rb.RadonData, warmup: int, draws: int) -> tuple[float, int]:
 
 def vectorised(data: rb.RadonData, chains: int, warmup: int, draws: int) -> tuple[float, int]:
     start = time.perf_counter()
-    idata = rb.fit("separate", data, chains=chains, warmup=warmup, draws=draws, cache=False)
+    settings = rb.SamplerSettings.book("separate").replace(
+        chains=chains, warmup=warmup, draws=draws
+    )
+    idata = rb.fit("separate", data, settings=settings, cache=False)
     return time.perf_counter() - start, rb.divergences(idata)
 
 

@@ -169,9 +169,8 @@ def cache(tmp_path: Path) -> rb.FitCache:
 @pytest.fixture(scope="session")
 def pooled_fit(radon: rb.RadonData):
     """A short pooled fit, shared by the tests that only read it."""
-    return rb.fit(
-        "pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False, check=False
-    )
+    settings = rb.SamplerSettings.quick("pooled").replace(warmup=300, draws=300, seed=1)
+    return rb.fit("pooled", radon, settings=settings, cache=False, check=False)
 
 
 def simulate_hierarchical(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +22,9 @@ from radonbook import inference
 SETTINGS = {"chains": 2, "warmup": 100, "draws": 100, "seed": 0, "target_accept": 0.8}
 
 
-def quick_fit(data: rb.RadonData, store: rb.FitCache, **changes):
-    settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"} | changes
-    return rb.fit("pooled", data, cache=store, check=False, **settings)
+def quick_fit(data: rb.RadonData, store: rb.FitCache):
+    settings = rb.SamplerSettings(**SETTINGS)
+    return rb.fit("pooled", data, settings=settings, cache=store, check=False)
 
 
 def entries(store: rb.FitCache) -> list[str]:
@@ -52,50 +54,173 @@ def test_model_and_data_change_the_key(radon) -> None:
     assert key != rb.fit_key("pooled", other.sha256, SETTINGS)
 
 
-def _package_copy(tmp_path, edit=None):
-    """A copy of the sampling modules in tmp_path, ``edit(name, text)`` applied to each."""
-    for name in cache_module.SAMPLING_MODULES:
-        text = (cache_module.PACKAGE_DIR / name).read_text()
-        (tmp_path / name).write_text(edit(name, text) if edit else text)
+MODEL_NAMES = list(rb.MODELS)
+CALLERS = {
+    "centered": {"hierarchical", "weakly_informative"},
+    "hierarchical": {"weakly_informative"},
+}
+"""Models whose functions call another model's: an edit to the callee refits them too."""
+
+
+def _package_copy(tmp_path: Path, edits: dict[str, Callable[[str], str]] | None = None) -> Path:
+    """A copy of the package's modules in tmp_path, ``edits[file](text)`` applied."""
+    edits = edits or {}
+    for path in cache_module.PACKAGE_DIR.glob("*.py"):
+        text = path.read_text()
+        edited = edits[path.name](text) if path.name in edits else text
+        if path.name in edits:
+            assert edited != text, f"the edit of {path.name} changed nothing"
+        (tmp_path / path.name).write_text(edited)
     return tmp_path
 
 
-def test_the_key_hashes_the_installed_sampling_code(radon, tmp_path) -> None:
-    assert cache_module.source_digest(_package_copy(tmp_path)) == cache_module.source_digest()
+def _plant(name: str, line: str = 'numpyro.deterministic("planted", 0.0)'):
+    """An edit that adds ``line`` at the end of the top-level definition ``name``."""
+
+    def edit(text: str) -> str:
+        tree = ast.parse(text)
+        node = next(n for n in tree.body if getattr(n, "name", None) == name)
+        lines = text.splitlines(keepends=True)
+        return "".join([*lines[: node.end_lineno], f"    {line}\n", *lines[node.end_lineno :]])
+
+    return edit
+
+
+def _digests(folder: Path | None = None) -> dict[str, str]:
+    """Every model's source digest, from ``folder`` (default the installed package)."""
+    folder = folder or cache_module.PACKAGE_DIR
+    return {name: cache_module.source_digest(name, folder) for name in MODEL_NAMES}
+
+
+def _changed(tmp_path: Path, edits: dict[str, Callable[[str], str]]) -> set[str]:
+    """The models whose key the edits change."""
+    before, after = _digests(), _digests(_package_copy(tmp_path, edits))
+    return {name for name in MODEL_NAMES if before[name] != after[name]}
+
+
+def test_the_key_hashes_the_installed_code_and_differs_by_model(tmp_path) -> None:
+    digests = _digests()
+    assert _digests(_package_copy(tmp_path)) == digests
+    assert len(set(digests.values())) == len(digests)
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+def test_an_edit_to_one_model_changes_only_its_keys(tmp_path, model) -> None:
+    """An edit planted in a copy of models.py: that model's key and its callers' change."""
+    function = rb.get_model(model).function.__name__
+    changed = _changed(tmp_path, {"models.py": _plant(function)})
+    assert changed == {model} | CALLERS.get(model, set())
 
 
 @pytest.mark.parametrize(
-    "edit",
+    ("edit", "changed"),
     [
-        lambda name, text: text.replace("dist.HalfCauchy(1.0)", "dist.HalfCauchy(2.0)"),
-        lambda name, text: text.replace("Normal(0.0, SEPARATE_PRIOR_SD)", "Normal(0.0, 1.0)"),
-        lambda name, text: text + "\nEXTRA_CODE = 1\n",
-    ],
-    ids=["a prior", "a county prior", "new code"],
-)
-def test_editing_the_code_changes_the_key(tmp_path, edit) -> None:
-    edited = cache_module.source_digest(_package_copy(tmp_path, edit))
-    assert edited != cache_module.source_digest()
-
-
-@pytest.mark.parametrize(
-    "edit",
-    [
-        lambda name, text: text.replace('"""', '"""Edited docstring. ', 1),
-        lambda name, text: text.replace("\n\n\ndef ", "\n\n\n# a new comment\ndef "),
-        lambda name, text: text.replace(
-            "    with numpyro.plate(", "    # why\n    with numpyro.plate("
+        (lambda text: text.replace("draws=2000,", "draws=2500,"), {"correlated"}),
+        (
+            lambda text: text.replace('"sigma_alpha": dist.HalfNormal(1.0)', '"sigma_alpha": 1'),
+            {"weakly_informative"},
+        ),
+        (_plant("_ReplacePriors", "planted = 1"), {"weakly_informative"}),
+        (
+            lambda text: text.replace("Normal(0.0, SEPARATE_PRIOR_SD)", "Normal(0.0, 1.0)"),
+            {"separate"},
+        ),
+        (
+            lambda text: text.replace("SEPARATE_PRIOR_SD = 10.0", "SEPARATE_PRIOR_SD = 5.0"),
+            {"separate"},
+        ),
+        (
+            lambda text: text.replace("dist.HalfCauchy(1.0)", "dist.HalfCauchy(2.0)"),
+            set(MODEL_NAMES),
+        ),
+        (_plant("ModelSpec", "planted: int = 1"), set(MODEL_NAMES)),
+        (
+            lambda text: (
+                text + "\n\ndef spline(county, floor, n_counties, log_radon=None):\n    pass\n"
+            ),
+            set(),
         ),
     ],
-    ids=["a docstring", "a comment", "an indented comment"],
+    ids=[
+        "a model's ModelSpec entry",
+        "a constant one model reads",
+        "a helper one model calls",
+        "a county prior",
+        "a constant the separate model reads",
+        "a prior in every model",
+        "the ModelSpec class",
+        "a new model",
+    ],
 )
-def test_editing_comments_or_docstrings_keeps_the_key(tmp_path, edit) -> None:
-    copy = _package_copy(tmp_path, edit)
-    assert any(
-        (copy / n).read_text() != (cache_module.PACKAGE_DIR / n).read_text()
-        for n in cache_module.SAMPLING_MODULES
-    )
-    assert cache_module.source_digest(copy) == cache_module.source_digest()
+def test_an_edit_to_models_py_changes_the_keys_of_the_models_it_reaches(
+    tmp_path, edit, changed
+) -> None:
+    assert _changed(tmp_path, {"models.py": edit}) == changed
+
+
+@pytest.mark.parametrize(
+    ("module", "definition"),
+    [
+        ("sampling.py", "run_nuts"),
+        ("sampling.py", "sample_separate"),
+        ("inference_data.py", "fit_to_inference_data"),
+        ("inference.py", "_fit_afresh"),
+        ("inference.py", "model_inputs"),
+        ("settings.py", "SamplerSettings"),
+        ("data.py", "RadonData"),
+    ],
+)
+def test_an_edit_to_the_sampler_changes_every_key(tmp_path, module, definition) -> None:
+    line = "planted = 1" if definition[0].isupper() else "jnp.zeros(1)"
+    assert _changed(tmp_path, {module: _plant(definition, line)}) == set(MODEL_NAMES)
+
+
+def test_jax_set_up_enters_every_key(tmp_path) -> None:
+    edit = {"_jax.py": lambda text: text.replace("HOST_DEVICES = 4", "HOST_DEVICES = 2")}
+    assert _changed(tmp_path, edit) == set(MODEL_NAMES)
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {"diagnostics.py": lambda text: text.replace("RHAT_MAX = 1.01", "RHAT_MAX = 1.05")},
+        {"plots.py": _plant("plot_houses_per_county", "planted = 1")},
+        {"crossval.py": lambda text: text.replace("SMALL_COUNTY = 5", "SMALL_COUNTY = 6")},
+    ],
+    ids=["the convergence rule", "a figure", "cross-validation"],
+)
+def test_code_that_does_not_decide_draws_changes_no_key(tmp_path, edits) -> None:
+    assert _changed(tmp_path, edits) == set()
+
+
+def test_a_batch_is_keyed_on_its_model_and_an_unknown_name_on_every_model(tmp_path) -> None:
+    assert cache_module.source_digest("pooled/batch") == cache_module.source_digest("pooled")
+    copy = _package_copy(tmp_path, {"models.py": _plant("correlated")})
+    assert cache_module.source_digest("spline", copy) != cache_module.source_digest("spline")
+
+
+def test_fit_key_follows_the_model_source(radon, tmp_path, monkeypatch) -> None:
+    keys = {name: rb.fit_key(name, radon.sha256, SETTINGS) for name in MODEL_NAMES}
+    copy = _package_copy(tmp_path, {"models.py": _plant("pooled")})
+    digest = cache_module.source_digest
+    monkeypatch.setattr(cache_module, "source_digest", lambda model: digest(model, copy))
+    after = {name: rb.fit_key(name, radon.sha256, SETTINGS) for name in MODEL_NAMES}
+    assert {name for name in MODEL_NAMES if keys[name] != after[name]} == {"pooled"}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text.replace('"""', '"""Edited docstring. ', 1),
+        lambda text: text.replace("\n\n\ndef ", "\n\n\n# a new comment\ndef "),
+        lambda text: re.sub(r"\n( +)return ", r"\n\1# why\n\1return ", text, count=1),
+        lambda text: text + '"""A statement that is only a string does nothing."""\n',
+    ],
+    ids=["a docstring", "a comment", "an indented comment", "an attribute docstring"],
+)
+@pytest.mark.parametrize("module", ["models.py", "sampling.py", "inference.py", "cache.py"])
+def test_editing_comments_or_docstrings_keeps_every_key(tmp_path, edit, module) -> None:
+    assert _changed(tmp_path, {module: edit}) == set()
 
 
 def test_package_versions_change_the_key(radon, monkeypatch) -> None:
@@ -148,9 +273,9 @@ def test_half_written_entry_is_ignored(radon, cache) -> None:
 def test_a_fit_being_computed_elsewhere_is_waited_for_not_repeated(radon, cache) -> None:
     # The main thread plays another process that is computing the entry: it holds the
     # key's lock (a separate open file, so flock makes the worker wait) and saves a fit.
-    settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"}
     key = rb.fit_key("pooled", radon.sha256, SETTINGS)
-    elsewhere = rb.fit("pooled", radon, cache=False, check=False, **(settings | {"seed": 7}))
+    settings = rb.SamplerSettings(**SETTINGS).replace(seed=7)
+    elsewhere = rb.fit("pooled", radon, settings=settings, cache=False, check=False)
     computed, results = [], []
 
     def compute():
@@ -176,8 +301,7 @@ def test_a_fit_being_computed_elsewhere_is_waited_for_not_repeated(radon, cache)
 def test_no_cache_reads_and_writes_nothing(radon, cache) -> None:
     quick_fit(radon, cache)
     before = entries(cache)
-    settings = {k: v for k, v in SETTINGS.items() if k != "target_accept"}
-    rb.fit("pooled", radon, cache=False, check=False, **settings)
+    rb.fit("pooled", radon, settings=rb.SamplerSettings(**SETTINGS), cache=False, check=False)
     assert entries(cache) == before
 
 
@@ -195,8 +319,8 @@ def test_default_folder_follows_the_environment(tmp_path, monkeypatch) -> None:
 
 DRAWS = """
 import sys, numpy as np, radonbook as rb
-fit = rb.fit("pooled", rb.load_radon(), chains=1, warmup=100, draws=100, seed=2,
-             cache=False, check=False)
+settings = rb.SamplerSettings(chains=1, warmup=100, draws=100, seed=2)
+fit = rb.fit("pooled", rb.load_radon(), settings=settings, cache=False, check=False)
 np.save(sys.argv[1], fit.posterior["beta"].values)
 """
 

@@ -36,7 +36,8 @@ def test_rmsd_of_pooled_fit_matches_a_direct_computation(radon, pooled_fit) -> N
 @pytest.fixture(scope="module")
 def separate_fit(radon) -> az.InferenceData:
     """A short fit of the separate regressions: 1 chain of 50 draws."""
-    return rb.fit("separate", radon, chains=1, warmup=100, draws=50, cache=False)
+    settings = rb.SamplerSettings(chains=1, warmup=100, draws=50)
+    return rb.fit("separate", radon, settings=settings, cache=False)
 
 
 @pytest.mark.slow
@@ -127,7 +128,8 @@ def test_pooled_ppc_detects_county_effects_only_when_there_are_some(
 ) -> None:
     truth = {"mu_alpha": 1.5, "sigma_alpha": sigma_alpha, "mu_beta": -0.6, "sigma_beta": 0.0}
     simulated, _, _ = simulate(radon, {**truth, "eps": 0.7}, seed=11)
-    fit = rb.fit("pooled", simulated, chains=2, warmup=300, draws=500, seed=2, cache=False)
+    settings = rb.SamplerSettings.quick("pooled").replace(warmup=300, seed=2)
+    fit = rb.fit("pooled", simulated, settings=settings, cache=False)
     result = rb.ppc_statistic(fit, checks.between_county_f(simulated.county))
     assert result.replicated.shape == (1000,)
     if extreme:

@@ -10,13 +10,13 @@ import radonbook as rb
 from radonbook.crossval import (
     HeldOut,
     county_folds,
-    held_out,
     held_out_schemes,
     kept_from_county,
     kfold,
     paired_difference,
     psis_loo,
 )
+from radonbook.settings import REFITS
 
 
 def test_kfold_holds_out_every_house_once_in_balanced_folds(radon: rb.RadonData) -> None:
@@ -50,7 +50,7 @@ def test_a_house_held_out_twice_is_refused(radon: rb.RadonData) -> None:
     keep = kfold(radon, folds=3)
     keep[1, np.flatnonzero(~keep[0])[0]] = False
     with pytest.raises(ValueError, match=r"exactly one fold; house \d+ is held out by 2"):
-        held_out("pooled", radon, keep)
+        held_out_schemes("pooled", radon, {"folds": keep})
 
 
 @pytest.mark.slow
@@ -58,7 +58,7 @@ def test_pooled_refits_predict_the_least_squares_line_of_the_other_houses(
     radon: rb.RadonData,
 ) -> None:
     keep = kfold(radon, folds=2, seed=0)
-    result = held_out("pooled", radon, keep, cache=False)
+    result = held_out_schemes("pooled", radon, {"folds": keep}, cache=False)["folds"]
     for row in keep:
         x = np.column_stack([np.ones(row.sum()), radon.floor[row]])
         coef, *_ = np.linalg.lstsq(x, radon.log_radon[row], rcond=None)
@@ -77,20 +77,22 @@ def test_a_refit_that_breaks_the_rule_stops_naming_model_fold_and_parameter(
     radon: rb.RadonData,
 ) -> None:
     keep = kfold(radon, folds=2, seed=0)
-    short = {"chains": 2, "warmup": 100, "draws": 50, "cache": False}  # 100 draws: ESS < 400
+    # 2 chains x 50 draws: ESS < 400
+    short = {"settings": REFITS.replace(chains=2, warmup=100, draws=50), "cache": False}
+    schemes = {"folds": keep}
     with pytest.raises(
         rb.ConvergenceError,
         match=r"refit of 'pooled' for folds fold 0 breaks .*ESS < 400 \((alpha|beta|eps)=",
     ):
-        held_out("pooled", radon, keep, **short)
-    recorded = held_out("pooled", radon, keep, check=False, **short)
+        held_out_schemes("pooled", radon, schemes, **short)
+    recorded = held_out_schemes("pooled", radon, schemes, check=False, **short)["folds"]
     assert not recorded.refits["converged"].any()
     assert recorded.min_ess < 400
 
 
 def test_separate_predicts_a_held_out_county_with_its_prior_line(radon: rb.RadonData) -> None:
     keep = county_folds(radon, folds=5)
-    result = held_out("separate", radon, keep)
+    result = held_out_schemes("separate", radon, {"folds": keep})["folds"]
     np.testing.assert_array_equal(result.predicted, 0.0)
     assert np.isnan(result.max_rhat) and result.refits.empty
 
@@ -98,7 +100,7 @@ def test_separate_predicts_a_held_out_county_with_its_prior_line(radon: rb.Radon
 def test_separate_refit_is_the_exact_posterior_of_the_kept_houses(radon: rb.RadonData) -> None:
     """Each held-out house gets its county's exact posterior mean line from its fold's houses."""
     keep = kfold(radon, folds=2, seed=1)
-    result = held_out("separate", radon, keep)
+    result = held_out_schemes("separate", radon, {"folds": keep})["folds"]
     big = radon.county_index("HENNEPIN")
     for row in keep:
         kept = rb.from_arrays(
@@ -116,9 +118,8 @@ def test_separate_refit_is_the_exact_posterior_of_the_kept_houses(radon: rb.Rado
 
 @pytest.mark.slow
 def test_psis_loo_ranks_and_reports_pareto_k(radon: rb.RadonData, pooled_fit) -> None:
-    other = rb.fit(
-        "pooled", radon, chains=2, warmup=300, draws=300, seed=2, cache=False, check=False
-    )
+    settings = rb.SamplerSettings.quick("pooled").replace(warmup=300, draws=300, seed=2)
+    other = rb.fit("pooled", radon, settings=settings, cache=False, check=False)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Estimated shape parameter of Pareto")
         comparison, loo = psis_loo({"a": pooled_fit, "b": other})

@@ -51,22 +51,24 @@ def test_pooled_posterior_is_close_to_least_squares(
 
 
 def test_same_seed_same_draws(radon: rb.RadonData, pooled_fit: az.InferenceData) -> None:
-    again = rb.fit(
-        "pooled", radon, chains=2, warmup=300, draws=300, seed=1, cache=False, check=False
-    )
+    settings = rb.SamplerSettings.quick("pooled").replace(warmup=300, draws=300, seed=1)
+    again = rb.fit("pooled", radon, settings=settings, cache=False, check=False)
     np.testing.assert_array_equal(again.posterior["alpha"], pooled_fit.posterior["alpha"])
 
 
 def test_bad_settings_are_refused(radon: rb.RadonData) -> None:
     with pytest.raises(ValueError, match=r"draws must be an integer >= 1, got 0"):
-        rb.fit("pooled", radon, draws=0, cache=False)
+        rb.fit("pooled", radon, settings=rb.SamplerSettings.book("pooled").replace(draws=0))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'draws'"):
+        rb.fit("pooled", radon, draws=2000, cache=False)  # settings= is the one way
     with pytest.raises(KeyError, match="unknown model 'spline'"):
         rb.fit("spline", radon, cache=False)
 
 
 @pytest.mark.slow
 def test_county_coordinates_are_names(radon: rb.RadonData) -> None:
-    idata = rb.fit("hierarchical", radon, chains=2, warmup=200, draws=200, cache=False, check=False)
+    settings = rb.SamplerSettings.quick("hierarchical").replace(warmup=200, draws=200)
+    idata = rb.fit("hierarchical", radon, settings=settings, cache=False, check=False)
     assert idata.posterior["alpha"].dims == ("chain", "draw", "county")
     assert list(idata.posterior["county"].values) == list(radon.county_names)
     assert "alpha[CASS]" in az.summary(idata, var_names=["alpha"], kind="diagnostics").index
@@ -109,7 +111,8 @@ def test_vectorised_separate_fits_match_individual_runs(radon: rb.RadonData) -> 
     """Each county sampled alone with NumPyro's MCMC gives the same posterior."""
     names = ["ANOKA", "BLUE EARTH", "ITASCA"]
     small = county_subset(radon, names)
-    together = rb.fit("separate", small, chains=4, warmup=500, draws=1000, seed=2, cache=False)
+    settings = rb.SamplerSettings(chains=4, warmup=500, draws=1000, seed=2)
+    together = rb.fit("separate", small, settings=settings, cache=False)
     assert together.posterior["alpha"].dims == ("chain", "draw", "county")
     # Each county adapted its own step size.
     step = together.sample_stats["step_size"].isel(draw=-1, chain=0).values
@@ -152,9 +155,8 @@ def test_hierarchical_fit_recovers_simulated_hyperparameters(radon: rb.RadonData
         "sigma_beta": beta.std(ddof=1),
         "eps": np.std(simulated.log_radon - alpha[radon.county] - beta[radon.county] * radon.floor),
     }
-    idata = rb.fit(
-        "hierarchical", simulated, chains=4, warmup=500, draws=500, cache=False, check=False
-    )
+    settings = rb.SamplerSettings.book("hierarchical").replace(warmup=500, draws=500)
+    idata = rb.fit("hierarchical", simulated, settings=settings, cache=False, check=False)
     for name, value in realised.items():
         low, high = np.quantile(idata.posterior[name].values, [0.05, 0.95])
         assert low < value < high, f"{name}: {value} outside 90% interval ({low:.3f}, {high:.3f})"
@@ -176,8 +178,7 @@ def test_fit_batch_holds_fixed_sites_and_masks_held_out_houses(radon: rb.RadonDa
         keep=keep,
         fixed={"sigma_alpha": np.array([0.05, 0.05])},
         centering={"alpha": 0.0},
-        warmup=200,
-        draws=200,
+        settings=rb.SamplerSettings.quick("varying_intercept").replace(warmup=200, draws=200),
         cache=False,
         check=False,
     )
@@ -198,7 +199,7 @@ def test_fit_batch_refuses_bad_input(radon: rb.RadonData) -> None:
     with pytest.raises(ValueError, match="does not sample 'separate'"):
         fit_batch("separate", radon)
     with pytest.raises(ValueError, match="chains must be an integer >= 1, got 0"):
-        fit_batch("pooled", radon, chains=0)
+        fit_batch("pooled", radon, settings=rb.SamplerSettings.quick("pooled").replace(chains=0))
     with pytest.raises(ValueError, match="keep must have shape"):
         fit_batch("pooled", radon, keep=np.ones((2, 5), bool))
     with pytest.raises(ValueError, match="one per member"):
@@ -222,17 +223,18 @@ def test_fit_refuses_a_model_that_should_converge_but_did_not(
 ) -> None:
     """Too few draws for the rule: fit raises, naming model, parameters, settings and the fix.
 
-    ``draws=None`` takes the model's own ``ModelSpec.draws`` (here cut to 50).
+    ``SamplerSettings.book`` takes the model's own ``ModelSpec.draws`` (here cut to 50).
     """
     short_specs(monkeypatch, draws=50)
+    settings = rb.SamplerSettings.book("pooled").replace(chains=2, warmup=100)
     with pytest.raises(rb.ConvergenceError) as info:
-        rb.fit("pooled", radon, chains=2, warmup=100, cache=False)
+        rb.fit("pooled", radon, settings=settings, cache=False)
     message = str(info.value)
     assert re.match(r"pooled did not converge: .*\d parameter\(s\) with bulk ESS < 400 \(", message)
     assert re.search(r"\b(alpha|beta|eps)=\d+", message)
     assert "2 chains x 50 draws after 100 warmup, seed 0" in message
     assert "benchmarks/convergence_margin.py" in message and "check=False" in message
-    unchecked = rb.fit("pooled", radon, chains=2, warmup=100, cache=False, check=False)
+    unchecked = rb.fit("pooled", radon, settings=settings, cache=False, check=False)
     assert unchecked.posterior.sizes["draw"] == 50
 
 
@@ -257,7 +259,7 @@ def test_a_cached_fit_is_checked_and_check_leaves_the_cache_key_alone(
 ) -> None:
     import radonbook.inference
 
-    settings = {"chains": 2, "warmup": 100, "draws": 50, "cache": cache}
+    settings = {"settings": rb.SamplerSettings(chains=2, warmup=100, draws=50), "cache": cache}
     stored = rb.fit("pooled", radon, check=False, **settings)
     entries = sorted(cache.folder.iterdir())
 
@@ -278,7 +280,8 @@ def test_fit_batch_refuses_members_that_did_not_converge(radon: rb.RadonData) ->
 
     keep = np.ones((2, radon.n_houses), bool)
     keep[1, radon.county == radon.county_index("HENNEPIN")] = False
-    settings = {"keep": keep, "chains": 2, "warmup": 100, "draws": 50, "cache": False}
+    short = rb.SamplerSettings.quick("pooled").replace(warmup=100, draws=50)
+    settings = {"keep": keep, "settings": short, "cache": False}
     with pytest.raises(rb.ConvergenceError) as info:
         fit_batch("pooled", radon, **settings)
     message = str(info.value)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import radonbook as rb
 from radonbook.pooling import CENTERED_FROM, Dial, fit_dial, precision_weighted
+from radonbook.settings import DIAL
 
 
 def county_means(data: rb.RadonData, beta: float) -> np.ndarray:
@@ -57,7 +58,7 @@ def test_dial_textbook_applies_the_formula_with_each_settings_means(radon: rb.Ra
 def test_dial_fits_follow_the_textbook_formula(radon: rb.RadonData) -> None:
     grid = np.array([0.02, 0.3, 3.0])  # both sides of CENTERED_FROM: two programs
     assert grid.min() < CENTERED_FROM <= grid.max()
-    dial = fit_dial(radon, grid[::-1], warmup=500, draws=500, cache=False)
+    dial = fit_dial(radon, grid[::-1], settings=DIAL.replace(warmup=500, draws=500), cache=False)
     np.testing.assert_array_equal(dial.sigma_alpha, grid)
     assert dial.alpha.shape == (3, radon.n_counties) and dial.mu_alpha.shape == (3,)
     assert dial.divergences == 0 and dial.max_rhat <= 1.01
@@ -74,7 +75,8 @@ def test_dial_fits_follow_the_textbook_formula(radon: rb.RadonData) -> None:
 def test_a_dial_fit_that_breaks_the_rule_stops_naming_its_sigma_alpha(
     radon: rb.RadonData,
 ) -> None:
-    short = {"chains": 2, "warmup": 100, "draws": 50, "cache": False}  # 100 draws: ESS < 400
+    # 2 chains x 50 draws: ESS < 400
+    short = {"settings": DIAL.replace(chains=2, warmup=100, draws=50), "cache": False}
     with pytest.raises(rb.ConvergenceError, match=r"sigma_alpha=0\.3\b.*ESS < 400"):
         fit_dial(radon, np.array([0.3]), **short)
     recorded = fit_dial(radon, np.array([0.3]), check=False, **short)

@@ -123,7 +123,8 @@ def test_failing_counties_names_each_way_of_breaking_the_rule() -> None:
 def sampled(radon: rb.RadonData):
     """The separate regressions of :data:`WELL_SAMPLED`, sampled, and their data."""
     data = county_subset(radon, WELL_SAMPLED)
-    fit = rb.fit("separate", data, chains=4, warmup=500, draws=500, seed=3, cache=False)
+    settings = rb.SamplerSettings(chains=4, warmup=500, draws=500, seed=3)
+    fit = rb.fit("separate", data, settings=settings, cache=False)
     return data, fit
 
 

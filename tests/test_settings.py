@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 import radonbook as rb
@@ -51,3 +53,24 @@ def test_presets_and_the_cache_key_dict() -> None:
     }
     assert DIAL.as_dict() == REFITS.as_dict() | {"target_accept": 0.8}
     assert REFITS.replace(draws=2000, seed=None) == SamplerSettings(draws=2000, target_accept=0.9)
+
+
+def test_the_quick_preset_is_short_and_follows_the_model() -> None:
+    for spec in rb.MODELS.values():
+        quick = SamplerSettings.quick(spec.name)
+        assert (quick.chains, quick.warmup, quick.draws, quick.seed) == (2, 500, 500, 0)
+        assert quick.target_accept == spec.target_accept
+    with pytest.raises(KeyError, match="unknown model 'spline'"):
+        SamplerSettings.quick("spline")
+
+
+def test_settings_is_the_one_way_to_pass_sampler_settings() -> None:
+    from radonbook.crossval import held_out_schemes
+    from radonbook.inference import fit_batch
+    from radonbook.pooling import fit_dial
+
+    fields = {"chains", "warmup", "draws", "seed", "target_accept"}
+    for function in (rb.fit, fit_batch, held_out_schemes, fit_dial):
+        parameters = set(inspect.signature(function).parameters)
+        assert "settings" in parameters, function.__name__
+        assert not parameters & fields, f"{function.__name__} takes {parameters & fields}"

@@ -62,7 +62,6 @@ FIT_CALLS = {
     "fit",
     "fit_batch",
     "fit_dial",
-    "held_out",
     "held_out_schemes",
     "reml_fit",
     "separate_posterior",

@@ -5,7 +5,7 @@ Here each house is predicted by a fit that never saw it: :func:`kfold`
 splits the houses into folds, :func:`county_folds` holds out one whole
 county, or group of counties, at a time (the question "a county we have
 never measured"), and
-:func:`held_out` refits the model once per fold, all folds in one
+:func:`held_out_schemes` refits the model once per fold, all folds in one
 vectorised program, and collects the predictions.
 
 Every refit is held to the book's convergence rule
@@ -44,7 +44,6 @@ __all__ = [
     "SMALL_COUNTY",
     "HeldOut",
     "county_folds",
-    "held_out",
     "held_out_schemes",
     "kept_from_county",
     "kfold",
@@ -208,21 +207,20 @@ class HeldOut:
         return float(self.refits[["min_ess_bulk", "min_ess_tail"]].min().min())
 
 
-def held_out(
+def held_out_schemes(
     model: str,
     data: RadonData,
-    keep: np.ndarray,
+    schemes: Mapping[str, np.ndarray],
     *,
     settings: SamplerSettings = REFITS,
-    chains: int | None = None,
-    warmup: int | None = None,
-    draws: int | None = None,
-    seed: int | None = None,
-    target_accept: float | None = None,
     cache: bool = True,
     check: bool = True,
-) -> HeldOut:
-    """Refit ``model`` once per fold and predict every house from the fold that held it out.
+) -> dict[str, HeldOut]:
+    """Refit ``model`` once per fold, for one or more ways of folding (e.g. houses and
+    counties), and predict every house from the fold of each scheme that held it out.
+
+    All folds of all schemes are refitted in one vectorised program (one
+    compilation instead of one per scheme).
 
     Parameters
     ----------
@@ -230,56 +228,24 @@ def held_out(
         A name in :data:`~radonbook.models.MODELS` whose sites ``alpha`` and
         ``beta`` give the line of each county (every model of the book).
     data : RadonData
-    keep : ndarray of bool, shape (folds, n_houses)
-        From :func:`kfold` or :func:`county_folds`; every house must be
-        held out by exactly one fold.
+    schemes : mapping of str to ndarray of bool, shape (folds, n_houses)
+        Each from :func:`kfold` or :func:`county_folds`; every house must be
+        held out by exactly one fold of each scheme.
     settings : SamplerSettings
         Sampler settings of each refit; the default, :data:`~radonbook.settings.REFITS`,
-        meets the book's convergence rule for the pooled and hierarchical refits
-        of the comparison chapter.
-    chains, warmup, draws, seed, target_accept : optional
-        Change one field of ``settings``, e.g. ``draws=2000``.
+        meets the book's convergence rule for the pooled refits of the comparison chapter
+        (its hierarchical refits take ``REFITS.replace(draws=...)``).
     cache : bool
         Read and store the refits in the fit cache.
     check : bool
         Raise :class:`~radonbook.diagnostics.ConvergenceError` if a refit
-        breaks the convergence rule (except separate regressions with at most
-        :data:`SMALL_COUNTY` houses); the message names the model, the fold
-        and the parameters.  With False every refit is only recorded.
-    """
-    schemes = {"folds": keep}
-    return held_out_schemes(
-        model,
-        data,
-        schemes,
-        settings=settings.replace(
-            chains=chains, warmup=warmup, draws=draws, seed=seed, target_accept=target_accept
-        ),
-        cache=cache,
-        check=check,
-    )["folds"]
+        breaks the convergence rule; the message names the model, the scheme, the
+        fold and the parameters.  With False every refit is only recorded.
 
-
-def held_out_schemes(
-    model: str,
-    data: RadonData,
-    schemes: Mapping[str, np.ndarray],
-    *,
-    settings: SamplerSettings = REFITS,
-    chains: int | None = None,
-    warmup: int | None = None,
-    draws: int | None = None,
-    seed: int | None = None,
-    target_accept: float | None = None,
-    cache: bool = True,
-    check: bool = True,
-) -> dict[str, HeldOut]:
-    """:func:`held_out` for several ways of folding at once, e.g. houses and counties.
-
-    All folds of all schemes are refitted in one vectorised program (one
-    compilation instead of one per scheme).  ``schemes`` maps a name to a
-    ``keep`` array as for :func:`held_out`, the other arguments are as there;
-    returns a :class:`HeldOut` per name.
+    Returns
+    -------
+    dict of str to HeldOut
+        One per scheme, by its name.
     """
     keeps = {name: _checked_folds(data, keep) for name, keep in schemes.items()}
     if not keeps:
@@ -293,9 +259,7 @@ def held_out_schemes(
         model,
         data,
         keep=all_keep,
-        settings=settings.replace(
-            chains=chains, warmup=warmup, draws=draws, seed=seed, target_accept=target_accept
-        ),
+        settings=settings,
         cache=cache,
         check=False,  # checked below, fold by fold, so that a failure names its fold
     )
@@ -347,7 +311,7 @@ def _refit_row(refit: az.InferenceData, model: str, label: str, check: bool) -> 
         except ConvergenceError as error:
             raise ConvergenceError(
                 f"refit of {model!r} for {label} breaks the convergence rule: {error}. "
-                "Give held_out more draws (or chains), or sample better."
+                "Give held_out_schemes settings with more draws (or chains), or sample better."
             ) from None
     else:
         summary = convergence_summary(refit)

@@ -191,12 +191,6 @@ def check_convergence(
     return summary
 
 
-def min_ess_per_second(idata: az.InferenceData) -> float:
-    """Smallest bulk ESS over parameters divided by the sampling time in seconds."""
-    seconds = float(idata.posterior.attrs["sampling_time"])
-    return float(np.min(convergence_summary(idata)["ess_bulk"])) / seconds
-
-
 def convergence_table(fits: Mapping[str, az.InferenceData]) -> pd.DataFrame:
     """One row of worst-case diagnostics per fit, for side-by-side comparison.
 

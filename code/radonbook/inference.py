@@ -76,10 +76,6 @@ def fit(
     data: RadonData,
     *,
     settings: SamplerSettings | None = None,
-    chains: int | None = None,
-    warmup: int | None = None,
-    draws: int | None = None,
-    seed: int | None = None,
     cache: bool | FitCache = True,
     progress: bool = False,
     check: bool = True,
@@ -98,9 +94,8 @@ def fit(
         <radonbook.settings.SamplerSettings.book>` (4 chains, 1000 warmup,
         seed 0, and the model's :attr:`~radonbook.models.ModelSpec.draws`,
         enough for the book's convergence rule with margin, see
-        ``benchmarks/convergence_margin.py``).
-    chains, warmup, draws, seed : int, optional
-        Change one field of ``settings``, e.g. ``fit("pooled", data, draws=2000)``.
+        ``benchmarks/convergence_margin.py``).  To change one field, change the
+        preset: ``settings=SamplerSettings.book("pooled").replace(draws=2000)``.
     cache : bool or FitCache
         True uses the default :class:`~radonbook.cache.FitCache`, False neither
         reads nor writes one, a ``FitCache`` uses that folder.
@@ -126,9 +121,7 @@ def fit(
         ``n_counties``, ``sampling_time`` (seconds) and the sampler settings.
     """
     spec = get_model(model)
-    settings = (settings or SamplerSettings.book(spec.name)).replace(
-        chains=chains, warmup=warmup, draws=draws, seed=seed
-    )
+    settings = settings or SamplerSettings.book(spec.name)
     idata = _through_cache(
         cache,
         spec.name,
@@ -159,8 +152,8 @@ def _enforce_convergence(
             f"(model {spec.name!r}: {settings.chains} chains x {settings.draws} draws "
             f"after {settings.warmup} warmup, seed {settings.seed}.)  "
             f"The book reports only fits with R-hat <= {RHAT_MAX}, bulk and tail ESS >= "
-            f"{ESS_MIN} and no divergences.  Draw more (a larger draws=; fit() defaults to "
-            f"ModelSpec.draws, {spec.draws} for this model, chosen with margin by "
+            f"{ESS_MIN} and no divergences.  Draw more (settings with more draws; fit() "
+            f"defaults to ModelSpec.draws, {spec.draws} for this model, chosen with margin by "
             "benchmarks/convergence_margin.py) or sample better; pass check=False only "
             "where the failure is the lesson, and say so on the page."
         ) from None
@@ -203,11 +196,6 @@ def fit_batch(
     fixed: dict[str, np.ndarray] | None = None,
     centering: dict[str, float] | None = None,
     settings: SamplerSettings | None = None,
-    chains: int | None = None,
-    warmup: int | None = None,
-    draws: int | None = None,
-    seed: int | None = None,
-    target_accept: float | None = None,
     cache: bool | FitCache = True,
     progress: bool = False,
     check: bool = True,
@@ -227,7 +215,7 @@ def fit_batch(
     model : str
         A name in :data:`~radonbook.models.MODELS`, except ``separate``
         (whose counties are sampled one by one, see
-        :func:`radonbook.crossval.held_out`).
+        :func:`radonbook.crossval.held_out_schemes`).
     data : RadonData
     keep : ndarray of bool, shape (members, n_houses), optional
         Default: one member that keeps every house (unless ``fixed`` sets the count).
@@ -237,13 +225,12 @@ def fit_batch(
         Location-scale sites to reparameterise with ``LocScaleReparam(centered=c)``:
         0 is non-centered, 1 centered, in between partly centered.
     settings : SamplerSettings, optional
-        The settings of every member; default a quick batch, 2 chains x 500
-        draws after 500 warmup, seed 0, the model's
-        :attr:`~radonbook.models.ModelSpec.target_accept`.  Callers pass
+        The settings of every member; default
+        :meth:`SamplerSettings.quick(model) <radonbook.settings.SamplerSettings.quick>`
+        (2 chains x 500 draws after 500 warmup, seed 0, the model's
+        :attr:`~radonbook.models.ModelSpec.target_accept`).  Callers pass
         their preset (:data:`radonbook.settings.REFITS`,
         :data:`radonbook.settings.DIAL`).
-    chains, warmup, draws, seed, target_accept : optional
-        Change one field of ``settings``.
     cache, progress, check
         As for :func:`fit`; the convergence rule applies to every member on its own.
 
@@ -257,7 +244,9 @@ def fit_batch(
     """
     spec = get_model(model)
     if spec.name == "separate":
-        raise ValueError("fit_batch does not sample 'separate'; see radonbook.crossval.held_out")
+        raise ValueError(
+            "fit_batch does not sample 'separate'; see radonbook.crossval.held_out_schemes"
+        )
     fixed = {name: np.asarray(values, np.float32) for name, values in (fixed or {}).items()}
     sizes = {len(values) for values in fixed.values()}
     if keep is None:
@@ -268,10 +257,7 @@ def fit_batch(
         raise ValueError(f"keep must have shape (members, {data.n_houses}), got {keep.shape}")
     if sizes - {keep.shape[0]}:
         raise ValueError(f"every fixed array needs {keep.shape[0]} values (one per member)")
-    quick = SamplerSettings(chains=2, warmup=500, draws=500, target_accept=spec.target_accept)
-    settings = (settings or quick).replace(
-        chains=chains, warmup=warmup, draws=draws, seed=seed, target_accept=target_accept
-    )
+    settings = settings or SamplerSettings.quick(spec.name)
     recipe = {  # what decides the batch: the settings, the members' data and sites
         **settings.as_dict(),
         "keep": hashlib.sha256(np.packbits(keep).tobytes()).hexdigest(),

@@ -84,10 +84,6 @@ def fit_dial(
     sigma_alpha: np.ndarray,
     *,
     settings: SamplerSettings = DIAL,
-    chains: int | None = None,
-    warmup: int | None = None,
-    draws: int | None = None,
-    seed: int | None = None,
     cache: bool = True,
     check: bool = True,
 ) -> Dial:
@@ -109,8 +105,6 @@ def fit_dial(
     settings : SamplerSettings
         Sampler settings of every fit; the default, :data:`~radonbook.settings.DIAL`,
         meets the book's convergence rule on the dial chapter's grid.
-    chains, warmup, draws, seed : int, optional
-        Change one field of ``settings``.
     cache : bool
         Read and store the fits in the fit cache.
     check : bool
@@ -118,7 +112,6 @@ def fit_dial(
         any value breaks the book's convergence rule (R-hat, bulk and tail
         ESS, divergences); the message names the value and the parameters.
     """
-    settings = settings.replace(chains=chains, warmup=warmup, draws=draws, seed=seed)
     grid = np.sort(np.asarray(sigma_alpha, float))
     if grid.ndim != 1 or grid.size == 0 or not np.all(grid > 0):
         raise ValueError("sigma_alpha must be a non-empty 1-d array of positive values")

@@ -1,13 +1,15 @@
 """Sampler settings: one checked, frozen record of what decides a fit's draws.
 
 :class:`SamplerSettings` holds chains, warmup, draws, seed and the NUTS target
-acceptance probability; every fitting function takes one
-(:func:`radonbook.fit`, :func:`radonbook.inference.fit_batch`,
-:func:`radonbook.crossval.held_out`, :func:`radonbook.pooling.fit_dial`), and
-its :meth:`~SamplerSettings.as_dict` is what enters the fit cache key.  The
-presets are the settings the book uses: :meth:`SamplerSettings.book` (a
-model's own fit), :data:`REFITS` (held-out refits) and :data:`DIAL` (the
-pooling dial).
+acceptance probability.  It is the one way to give a fit its settings: every
+fitting function takes one as ``settings=`` (:func:`radonbook.fit`,
+:func:`radonbook.inference.fit_batch`, :func:`radonbook.crossval.held_out_schemes`,
+:func:`radonbook.pooling.fit_dial`), and its :meth:`~SamplerSettings.as_dict` is
+what enters the fit cache key.  To change one field, change the preset:
+``settings=SamplerSettings.book("pooled").replace(draws=2000)``.  The presets:
+:meth:`SamplerSettings.book` (a model's own fit in the book), :data:`REFITS`
+(held-out refits), :data:`DIAL` (the pooling dial) and :meth:`SamplerSettings.quick`
+(a short fit: for tests, and the default of :func:`~radonbook.inference.fit_batch`).
 """
 
 from __future__ import annotations
@@ -81,6 +83,15 @@ class SamplerSettings:
         spec = get_model(model)
         return cls(draws=spec.draws, target_accept=spec.target_accept)
 
+    @classmethod
+    def quick(cls, model: str) -> SamplerSettings:
+        """A short fit of ``model``: 2 chains x 500 draws after 500 warmup, seed 0, and the
+        model's own :attr:`~radonbook.models.ModelSpec.target_accept`.  Too short for the
+        book's convergence rule in most models: for tests, and the default of
+        :func:`radonbook.inference.fit_batch`."""
+        spec = get_model(model)
+        return cls(chains=2, warmup=500, draws=500, target_accept=spec.target_accept)
+
     def replace(self, **changes: Any) -> SamplerSettings:
         """A copy with the given fields changed (checked again); a None value keeps a field."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -99,7 +110,7 @@ def _is_real(value: object) -> bool:
 
 
 REFITS = SamplerSettings(target_accept=0.9)
-"""Held-out refits (:func:`radonbook.crossval.held_out`): 4 chains x 1000 draws after
+"""Held-out refits (:func:`radonbook.crossval.held_out_schemes`): 4 chains x 1000 draws after
 1000 warmup.  Target acceptance above NumPyro's 0.8, so steps are smaller: a batch of
 ten hierarchical refits at 0.8 diverged now and then."""
 
