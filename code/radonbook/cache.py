@@ -30,6 +30,8 @@ from typing import Any
 
 import arviz as az
 
+from . import _timings
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; concurrent builds may fit twice
@@ -139,8 +141,9 @@ class FitCache:
             meta = json.loads(meta_path.read_text())
             if _file_sha256(data_path) != meta["sha256"]:
                 raise ValueError("checksum mismatch")
-            with az.rc_context({"data.load": "eager"}):
-                return az.from_netcdf(data_path)
+            with _timings.timed("cache_load", bytes=data_path.stat().st_size):
+                with az.rc_context({"data.load": "eager"}):
+                    return az.from_netcdf(data_path)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             self.discard(key)
             return None
@@ -152,8 +155,9 @@ class FitCache:
         handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".nc.partial")
         os.close(handle)
         try:
-            idata.to_netcdf(temporary)
-            digest = _file_sha256(Path(temporary))
+            with _timings.timed("cache_save", model=str(about.get("model"))):
+                idata.to_netcdf(temporary)
+                digest = _file_sha256(Path(temporary))
             os.replace(temporary, data_path)
         finally:
             if os.path.exists(temporary):
@@ -167,7 +171,8 @@ class FitCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / f"{key}.lock", "w") as handle:
             if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                with _timings.timed("cache_wait"):
+                    fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
     def discard(self, key: str) -> None:
