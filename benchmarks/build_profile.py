@@ -91,6 +91,7 @@ def per_process(log: Path) -> dict[int, dict[str, float]]:
             row["import"] = seconds
             row["start"] = record["since_start"]
             row["born"] = record["time"] - seconds - record["since_start"]
+            row["kernel"] = record.get("kernel", True)
         elif record["event"] == "compile":
             row["compile"] += seconds
         elif record["event"] in names:
@@ -105,7 +106,7 @@ def match(
 ) -> dict[str, dict[str, float]]:
     """Each chapter's kernel: the process born nearest the chapter's start."""
     rows = {}
-    free = {pid: row for pid, row in processes.items() if "born" in row}
+    free = {pid: row for pid, row in processes.items() if row.get("kernel")}
     for name, (start, seconds) in sorted(runs.items(), key=lambda item: item[1][0]):
         row: dict[str, float] = {}
         if free:

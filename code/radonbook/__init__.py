@@ -4,6 +4,7 @@ Import this package before anything else that starts JAX: it asks XLA for
 one CPU device per chain (see :mod:`radonbook._jax`).
 """
 
+import sys as _sys
 import time as _time
 
 _import_start = _time.perf_counter()
@@ -57,7 +58,12 @@ from .summary import posterior_interval, posterior_means
 __version__ = "0.1.0"
 
 _import_seconds = _time.perf_counter() - _import_start
-_timings.record("import", _import_seconds, since_start=_timings.process_age() - _import_seconds)
+_timings.record(
+    "import",
+    _import_seconds,
+    since_start=_timings.process_age() - _import_seconds,
+    kernel="ipykernel" in _sys.modules,
+)
 
 __all__ = [
     "MODELS",

@@ -5,7 +5,8 @@ line is one JSON record: ``pid``, ``time`` (Unix seconds at its end), ``event``,
 ``seconds`` (its duration) and event fields:
 
 - ``import``: ``import radonbook``; ``since_start`` is the seconds from the
-  process's start to the import's start (the kernel's own start-up);
+  process's start to the import's start (the kernel's own start-up), ``kernel``
+  whether the process is a Jupyter kernel;
 - ``compile``: one JAX compilation step (``step``: ``trace``, ``lower`` or
   ``compile``, the latter also when read back from JAX's compilation cache);
 - ``sample``, ``inference_data``: a fresh fit's sampling and the building of
