@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument(
-        "--loop-only", action="store_true", help="time the seed's loop alone (side_by_side.sh)"
+        "--loop-only", action="store_true", help="time the seed's loop alone (cold_build_ratio.sh)"
     )
     args = parser.parse_args()
     data = rb.load_radon()
