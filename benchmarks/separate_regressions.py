@@ -5,7 +5,7 @@ Both sample the same 85 per-county posteriors with the same settings (NUTS,
 after the other.  Prints the wall time of each, their ratio, and the
 divergences each found.  It measures; it never fails on timing.
 
-    python benchmarks/separate_regressions.py [--warmup 1000 --draws 1000]
+    python benchmarks/separate_regressions.py [--warmup 1000 --draws 1000] [--loop-only]
 """
 
 from __future__ import annotations
@@ -50,9 +50,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warmup", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument(
+        "--loop-only", action="store_true", help="time the seed's loop alone (cold_build_ratio.sh)"
+    )
     args = parser.parse_args()
     data = rb.load_radon()
     loop_seconds, loop_div = seed_loop(data, args.warmup, args.draws)
+    if args.loop_only:
+        print(
+            f"seed loop, 85 MCMC runs x 1 chain   : {loop_seconds:7.1f} s  ({loop_div} divergences)"
+        )
+        return
     vector_seconds, vector_div = vectorised(data, 1, args.warmup, args.draws)
     book_seconds, book_div = vectorised(data, 4, args.warmup, args.draws)
     print(f"settings: 85 counties, NUTS, {args.warmup} warmup + {args.draws} draws")

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import arviz as az
 import numpy as np
 import pytest
 import radonbook as rb
@@ -34,7 +35,7 @@ def entries(store: rb.FitCache) -> list[str]:
 @pytest.mark.slow
 def test_second_fit_is_read_from_the_cache(radon, cache) -> None:
     first = quick_fit(radon, cache)
-    assert [name.split(".", 1)[1] for name in entries(cache)] == ["json", "lock", "nc"]
+    assert [name.split(".", 1)[1] for name in entries(cache)] == ["json", "lock", "pkl"]
     second = quick_fit(radon, cache)
     np.testing.assert_array_equal(first.posterior["alpha"], second.posterior["alpha"])
     assert second.posterior.attrs["sampling_time"] == first.posterior.attrs["sampling_time"]
@@ -238,19 +239,19 @@ def test_changed_data_is_refitted_not_read(radon, cache) -> None:
     assert float(second.posterior["alpha"].mean()) == pytest.approx(
         float(first.posterior["alpha"].mean()) + 1.0, abs=0.05
     )
-    assert len(entries(cache)) == 6  # two entries: .nc, .json and .lock each
+    assert len(entries(cache)) == 6  # two entries: .pkl, .json and .lock each
 
 
 @pytest.mark.slow
 def test_corrupt_entry_is_detected_and_refitted(radon, cache) -> None:
     first = quick_fit(radon, cache)
-    netcdf = next(cache.folder.glob("*.nc"))
-    raw = bytearray(netcdf.read_bytes())
+    stored = next(cache.folder.glob("*.pkl"))
+    raw = bytearray(stored.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
-    netcdf.write_bytes(bytes(raw))
-    key = netcdf.stem
+    stored.write_bytes(bytes(raw))
+    key = stored.stem
     assert cache.load(key) is None  # detected ...
-    assert not netcdf.exists()  # ... and discarded
+    assert not stored.exists()  # ... and discarded
     again = quick_fit(radon, cache)  # ... and refitted, identically
     np.testing.assert_array_equal(again.posterior["alpha"], first.posterior["alpha"])
 
@@ -262,7 +263,7 @@ def test_half_written_entry_is_ignored(radon, cache) -> None:
     meta.unlink()  # a crash before the checksum was written
     key = meta.stem
     assert cache.load(key) is None
-    truncated = cache.folder / f"{key}.nc"
+    truncated = cache.folder / f"{key}.pkl"
     quick_fit(radon, cache)
     assert json.loads(meta.read_text())["sha256"]
     truncated.write_bytes(truncated.read_bytes()[:100])  # cut short after the fact
@@ -308,8 +309,50 @@ def test_no_cache_reads_and_writes_nothing(radon, cache) -> None:
 @pytest.mark.slow
 def test_clear_empties_the_folder(radon, cache) -> None:
     quick_fit(radon, cache)
-    assert cache.clear() == 3  # .nc, .json and .lock
+    assert cache.clear() == 3  # .pkl, .json and .lock
     assert entries(cache) == []
+
+
+def small_fit() -> az.InferenceData:
+    """An InferenceData like a fit's, made without sampling."""
+    rng = np.random.default_rng(0)
+    return az.from_dict(
+        posterior={"alpha": rng.normal(size=(2, 5, 3)).astype(np.float32)},
+        sample_stats={"diverging": np.zeros((2, 5), bool)},
+        coords={"county": ["AITKIN", "ANOKA", "BECKER"]},
+        dims={"alpha": ["county"]},
+        attrs={"model": "pooled", "sampling_time": 1.5},
+    )
+
+
+def test_an_entry_reads_back_as_the_same_fit(tmp_path) -> None:
+    store = rb.FitCache(tmp_path)
+    fit = small_fit()
+    store.save("k", fit, {"model": "pooled"})
+    back = store.load("k")
+    for group in fit.groups():
+        assert back[group].identical(fit[group]), group
+    assert back.posterior["alpha"].dtype == np.float32
+    assert back.sample_stats["diverging"].dtype == bool
+
+
+def test_an_entry_pickled_by_other_library_versions_is_refitted(tmp_path) -> None:
+    store = rb.FitCache(tmp_path)
+    store.save("k", small_fit(), {"model": "pooled"})
+    meta = tmp_path / "k.json"
+    record = json.loads(meta.read_text())
+    assert record["pickled_with"]["xarray"] == cache_module._pickle_versions()["xarray"]
+    record["pickled_with"]["xarray"] = "0.0.1"
+    meta.write_text(json.dumps(record))
+    assert store.load("k") is None
+    assert entries(store) == []
+
+
+def test_an_entry_that_is_not_a_fit_is_refused(tmp_path) -> None:
+    store = rb.FitCache(tmp_path)
+    store.save("k", {"not": "a fit"}, {"model": "pooled"})
+    assert store.load("k") is None
+    assert entries(store) == []
 
 
 def test_default_folder_follows_the_environment(tmp_path, monkeypatch) -> None:

@@ -4,6 +4,11 @@ Import this package before anything else that starts JAX: it asks XLA for
 one CPU device per chain (see :mod:`radonbook._jax`).
 """
 
+import sys as _sys
+import time as _time
+
+_import_start = _time.perf_counter()
+
 import warnings
 
 # ArviZ 0.x announces its 1.0 refactor on import; it says nothing about our use.
@@ -12,7 +17,9 @@ warnings.filterwarnings("ignore", message="\nArviZ is undergoing", category=Futu
 # book draws no progress bars, and the warning would print in every chapter's set-up cell.
 warnings.filterwarnings("ignore", message="IProgress not found")
 
-from . import _jax  # noqa: F401  (must run before JAX starts)
+from . import _jax, _timings  # noqa: F401  (_jax must run before JAX starts)
+
+_timings.listen_to_compilation()
 from .baseline import failing_counties, least_squares, separate_posterior
 from .cache import FitCache, fit_key
 from .checks import PPC, RMSD, ppc_statistic, rmsd
@@ -49,6 +56,14 @@ from .settings import SamplerSettings
 from .summary import posterior_interval, posterior_means
 
 __version__ = "0.1.0"
+
+_import_seconds = _time.perf_counter() - _import_start
+_timings.record(
+    "import",
+    _import_seconds,
+    since_start=_timings.process_age() - _import_seconds,
+    kernel="ipykernel" in _sys.modules,
+)
 
 __all__ = [
     "MODELS",

@@ -30,6 +30,7 @@ from jax import random
 from numpyro import handlers
 from numpyro.infer.reparam import LocScaleReparam
 
+from . import _timings
 from .cache import FitCache, fit_key
 from .data import RadonData
 from .diagnostics import ESS_MIN, RHAT_MAX, ConvergenceError, check_convergence
@@ -290,9 +291,13 @@ def _fit_batch_afresh(
         spec = replace(spec, function=handlers.reparam(spec.function, config=config))
     inputs = model_inputs(data, spec=spec)
     label = f"{spec.name} x {keep.shape[0]}"
-    samples, diverging = sample_batch(spec.function, inputs, keep, fixed, settings, progress, label)
+    with _timings.timed("sample", model=label):
+        samples, diverging = sample_batch(
+            spec.function, inputs, keep, fixed, settings, progress, label
+        )
     seconds = time.perf_counter() - start
-    idata = batch_to_inference_data(spec, data, inputs, keep, fixed, samples, diverging)
+    with _timings.timed("inference_data", model=label):
+        idata = batch_to_inference_data(spec, data, inputs, keep, fixed, samples, diverging)
     idata.posterior.attrs.update(
         {"model": spec.name, "n_counties": data.n_counties, "sampling_time": seconds}
     )
@@ -305,12 +310,14 @@ def _fit_afresh(
     sample_key, predict_key = random.split(random.PRNGKey(settings.seed))
     inputs = model_inputs(data, spec=spec)
     start = time.perf_counter()
-    if spec.name == "separate":
-        samples, stats = sample_separate(data, settings, sample_key, progress)
-    else:
-        samples, stats = sample_mcmc(spec.function, inputs, settings, sample_key, progress)
+    with _timings.timed("sample", model=spec.name):
+        if spec.name == "separate":
+            samples, stats = sample_separate(data, settings, sample_key, progress)
+        else:
+            samples, stats = sample_mcmc(spec.function, inputs, settings, sample_key, progress)
     seconds = time.perf_counter() - start
-    idata = fit_to_inference_data(spec, data, inputs, samples, stats, predict_key)
+    with _timings.timed("inference_data", model=spec.name):
+        idata = fit_to_inference_data(spec, data, inputs, samples, stats, predict_key)
     idata.posterior.attrs.update(
         {
             "model": spec.name,
