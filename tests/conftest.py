@@ -88,8 +88,18 @@ def toc_pages() -> list[str]:
     return load_tool("structure").toc_files(REPO)
 
 
-TEST_REPOSITORY = "radon-book-tests/radon-book"
-"""The GitHub repository the test builds link to (book/_ext/notebooks.py), not a real one."""
+BUILT_BOOK_ENV = "RADONBOOK_BUILT_BOOK"
+"""Names a checkout of this repository whose ``make book`` has run: the tests then read that
+build instead of building a copy of their own (the workflow tests the build it deploys)."""
+BUILT_BOOK = Path(os.environ[BUILT_BOOK_ENV]).resolve() if os.environ.get(BUILT_BOOK_ENV) else None
+
+TEST_REPOSITORY = (
+    load_tool("notebooks", "_ext").find_repository(BUILT_BOOK)
+    if BUILT_BOOK
+    else "radon-book-tests/radon-book"
+)
+"""The GitHub repository the built book links to (book/_ext/notebooks.py): a made-up one for
+the tests' own builds, or the one a given build (:data:`BUILT_BOOK`) found by the same rule."""
 
 MYST_LEFT = re.compile(
     r"\{glue|\{ref\}|\{cite|\{numref\}|\{eq\}|\{doc\}|\{math\}|:::|```\s*\{"
@@ -130,6 +140,23 @@ def build_book(
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
 
 
+SOURCES = ("book", "code", "data", "_config.yml", "_toc.yml", "requirements.txt", "pyproject.toml")
+"""What a build of the book is made from (relative to the root)."""
+
+
+def checked_build(root: Path) -> Path:
+    """``root``, a checkout whose ``_build/html`` was built after its last source edit."""
+    stamp = root / "_build" / "html" / ".buildinfo"  # Sphinx writes it at the end of a build
+    assert stamp.is_file(), f"{BUILT_BOOK_ENV}={root}: no book built there (run `make book`)"
+    built = stamp.stat().st_mtime
+    for name in SOURCES:
+        for file in [root / name, *(root / name).rglob("*")]:
+            made = bool({"_build", "__pycache__"} & set(file.parts)) or ".egg-info" in str(file)
+            if file.is_file() and not made and file.stat().st_mtime > built:
+                raise AssertionError(f"{file} changed after the build in {root}: `make book`")
+    return root
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
     """The whole book built with -W from a copy of the repository (read it, don't edit it).
@@ -138,7 +165,12 @@ def built_book(tmp_path_factory) -> Path:
     copy's package. It is built once per run: when pytest-xdist runs the tests in
     several workers (``make test``), the first that asks builds it in their shared
     temporary folder while holding a lock, and the others wait and read it.
+
+    With ``RADONBOOK_BUILT_BOOK`` set (:data:`BUILT_BOOK`), that checkout's own build is
+    read instead, if no source it is built from is newer than the build.
     """
+    if BUILT_BOOK:
+        return checked_build(BUILT_BOOK)
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the run's folder, above each worker's own

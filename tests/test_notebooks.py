@@ -237,7 +237,7 @@ def test_glued_values_are_written_as_the_page_formats_them(reader) -> None:
 
 def test_references_and_citations_link_to_the_online_pages(reader) -> None:
     markdown = markdown_of(reader)
-    site = "https://radon-book-tests.github.io/radon-book/book/"
+    site = f"{SITE}book/"  # the test repository's pages
     assert f"see [A chapter]({site}chapter.html#chapter)," in markdown
     assert f"[the data]({site}data.html#data)" in markdown
     assert f"[Fig. 4]({site}chapter.html#fig-line)" in markdown

@@ -30,19 +30,25 @@ INPUTS = ("code", "data", "requirements.txt", "pyproject.toml")
 SKIP_PARTS = {"__pycache__", ".egg-info"}
 
 
+def input_files(root: Path) -> list[Path]:
+    """Every file under :data:`INPUTS` (``root``-relative names, sorted within each input)."""
+    found = []
+    for name in INPUTS:
+        path = root / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file() and not any(
+                p in SKIP_PARTS or p.endswith(".egg-info") for p in file.parts
+            ):
+                found.append(file)
+    return found
+
+
 def source_digest(root: Path) -> str:
     """SHA-256 over the path and bytes of every file under :data:`INPUTS`."""
     digest = hashlib.sha256()
-    for name in INPUTS:
-        path = root / name
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if not file.is_file() or any(
-                p in SKIP_PARTS or p.endswith(".egg-info") for p in file.parts
-            ):
-                continue
-            digest.update(str(file.relative_to(root)).encode() + b"\0")
-            digest.update(file.read_bytes() + b"\0")
+    for file in input_files(root):
+        digest.update(str(file.relative_to(root)).encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
