@@ -62,10 +62,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "radonbook" / "fits"
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of the packages in :data:`KEY_PACKAGES` (``"absent"`` if missing)."""
+def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
+    """Versions of the packages ``names`` (default :data:`KEY_PACKAGES`; ``"absent"`` if
+    missing)."""
     versions = {}
-    for name in KEY_PACKAGES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -379,13 +380,7 @@ class FitCache:
 
 def _pickle_versions() -> dict[str, str]:
     """Versions of :data:`PICKLE_PACKAGES` (``"absent"`` if missing)."""
-    versions = {}
-    for name in PICKLE_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    return package_versions(PICKLE_PACKAGES)
 
 
 def _atomic_write_bytes(path: Path, raw: bytes) -> None:
