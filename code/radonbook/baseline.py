@@ -156,17 +156,41 @@ def separate_posterior(
 def _mixture_quantile(
     weight: np.ndarray, mean: np.ndarray, sd: np.ndarray, probability: float
 ) -> np.ndarray:
-    """Quantile of each row's normal mixture (rows: counties, columns: components)."""
-    # Components of negligible weight are left out of the bracket (not of the sum).
+    """Quantile of each row's normal mixture (rows: counties, columns: components).
+
+    Components of negligible weight (below 1e-12 of the row's largest) are left out;
+    the rest are kept as one flat list, so a row costs what its weighty components
+    cost.  Newton's method on the mixture's CDF, kept inside a shrinking bracket
+    (bisection whenever a step would leave it), stops when every row's step is below
+    1e-12 log pCi/L.
+    """
     weighty = weight > 1e-12 * weight.max(axis=1, keepdims=True)
-    lower = np.where(weighty, mean - 10 * sd, np.inf).min(axis=1)
-    upper = np.where(weighty, mean + 10 * sd, -np.inf).max(axis=1)
-    for _ in range(40):  # bisection: the bracket (< 1000 wide) shrinks 2^40-fold
-        middle = 0.5 * (lower + upper)
-        below = (weight * ndtr((middle[:, None] - mean) / sd)).sum(axis=1) < probability
-        lower = np.where(below, middle, lower)
-        upper = np.where(below, upper, middle)
-    return 0.5 * (lower + upper)
+    row, column = np.nonzero(weighty)
+    w, m, s = weight[row, column], mean[row, column], sd[row, column]
+    rows = weight.shape[0]
+
+    def by_row(values: np.ndarray) -> np.ndarray:
+        return np.bincount(row, weights=values, minlength=rows)
+
+    lower = np.full(rows, np.inf)
+    upper = np.full(rows, -np.inf)
+    np.minimum.at(lower, row, m - 10 * s)
+    np.maximum.at(upper, row, m + 10 * s)
+    x = by_row(w * m) / by_row(w)  # start at the mixture's mean
+    for _ in range(100):
+        z = (x[row] - m) / s
+        excess = by_row(w * ndtr(z)) - probability  # CDF(x) - probability
+        density = by_row(w * np.exp(-0.5 * z**2) / s) / np.sqrt(2 * np.pi)
+        lower = np.where(excess < 0, x, lower)
+        upper = np.where(excess < 0, upper, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x - excess / density
+        inside = (newton > lower) & (newton < upper)
+        step = np.where(inside, newton, 0.5 * (lower + upper)) - x
+        x = x + step
+        if np.all(np.abs(step) < 1e-12):
+            break
+    return x
 
 
 def failing_counties(idata: az.InferenceData) -> pd.Series:
