@@ -579,7 +579,7 @@ def test_no_text_covers_the_data(figure_cases, name: str) -> None:
 
 # --- One palette: the colours the figures draw are the ones the text names ---------------
 
-BOOK = Path(__file__).resolve().parents[1] / "book"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 COLOUR_WORD = re.compile(
     r"\b(?:(?:dark|light|pale|bright|deep|sky|bluish|reddish|greenish)\s+)?"
     r"(?:vermill?ion|red|orange|yellow|green|blue|purple|violet|pink|brown|gr[ae]y|black|white|"
