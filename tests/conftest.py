@@ -35,22 +35,40 @@ COPY_IGNORE = shutil.ignore_patterns(
     "_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"
 )
 
+COLOUR_WORD = re.compile(
+    r"\b(?:(?:dark|light|pale|bright|deep|sky|bluish|reddish|greenish)\s+)?"
+    r"(?:vermill?ion|red|orange|yellow|green|blue|purple|violet|pink|brown|gr[ae]y|black|white|"
+    r"cyan|magenta|teal|navy|gold|crimson|scarlet|turquoise|maroon|lilac)\b",
+    re.IGNORECASE,
+)
+"""A colour a reader is told to look for, with its qualifier ("sky blue", "dark purple")."""
+
+
 MARKED_BY_FIXTURE = {"built_book": "book", "pooled_fit": "slow"}
 """A fixture that builds the book or samples, and the mark of every test that uses it."""
 
 
-FILE_ORDER = {"test_book.py": 0, "test_install.py": 2, "test_notebooks.py": 2, "test_site.py": 2}
+FILE_ORDER = {"test_build.py": 0, "test_install.py": 2, "test_notebooks.py": 2, "test_site.py": 2}
 """Where a test file runs: the book's own tests first (their first test builds the book),
 the files that mostly read the built book last, every other file (1) in between. With two
 workers (``make test``), one builds the book while the other runs the unit tests."""
 
 
+UNIT = Path(__file__).parent / "unit"
+"""The fast lane's folder (``make check``): no test in it may build the book."""
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    misplaced = []
     for item in items:
         for fixture, mark in MARKED_BY_FIXTURE.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(mark)
+        if item.get_closest_marker("book") and UNIT in item.path.parents:
+            misplaced.append(item.nodeid)
+    if misplaced:
+        raise pytest.UsageError(f"tests that build the book belong in tests/book: {misplaced}")
     items.sort(key=lambda item: FILE_ORDER.get(item.path.name, 1))  # stable: same order within
 
 

@@ -2,7 +2,7 @@
 
     python book/_tools/structure.py      # prints problems, exit 1 if any
 
-Used by ``tests/test_structure.py`` and by the pre-commit hook.  A chapter is
+Used by ``tests/book/test_structure.py`` and by the pre-commit hook.  A chapter is
 a ``book/*.md`` file: it must be in ``_toc.yml`` (and every entry there must
 exist), open with a ``(label)=`` line, one ``#`` title and a short summary,
 paste only glue names it defines, define no NumPyro model and no function

@@ -153,7 +153,7 @@ def any_book():
 def test_chapter_notebook_is_the_chapter_after_an_install_cell(chapter: str) -> None:
     """Every chapter converts (nothing without a Markdown form): its code cells in order after
     the install cell, its text without MyST syntax. The built book's notebooks are checked
-    against their pages in tests/test_notebooks.py."""
+    against their pages in tests/book/test_notebooks.py."""
     from myst_nb.core.read import read_myst_markdown_notebook
 
     text = (REPO / f"{chapter}.md").read_text()

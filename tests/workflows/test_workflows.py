@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import checked_build, load_tool, toc_pages
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LINTER = REPO / "tests" / "actionlint" / "lint.cjs"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import load_tool
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 structure = load_tool("structure")

@@ -466,6 +466,10 @@ def test_chapter_notebook_keeps_the_pages_outputs_and_no_other(
 
 def test_chapter_notebook_links_lead_to_the_pages_targets(built_book: Path) -> None:
     root = built_book / "_build" / "html"
+    if not SITE:  # a build that knew no repository (RADONBOOK_BUILT_BOOK on a plain checkout)
+        for chapter in CHAPTERS:  # its references are plain text: no link to any site
+            assert ".github.io" not in markdown_of(chapter_notebook(built_book, chapter))
+        return
     links = 0
     for chapter in CHAPTERS:
         markdown = markdown_of(chapter_notebook(built_book, chapter))

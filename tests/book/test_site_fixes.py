@@ -1,4 +1,4 @@
-"""book/_ext/site_fixes.py on snippets of HTML (tests/test_site.py sees the built pages)."""
+"""book/_ext/site_fixes.py on snippets of HTML (tests/book/test_site.py sees the built pages)."""
 
 from __future__ import annotations
 

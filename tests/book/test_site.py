@@ -25,7 +25,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from conftest import TEST_REPOSITORY, build_book, load_tool, toc_pages
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SUB_PATH = "/radon-book/"
 MAX_PAGE_BYTES = 2_000_000
 PHONE = {"width": 390, "height": 844}
@@ -589,7 +589,7 @@ def button_links(page) -> dict[str, list[str]]:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_offers_its_notebook_for_download(browser, site: str, chapter: str) -> None:
     """The .ipynb of the download menu is the chapter's code cells, in order, after the
-    install cell (pointing at the configured repository); tests/test_notebooks.py compares
+    install cell (pointing at the configured repository); tests/book/test_notebooks.py compares
     its text and outputs with the page."""
     import nbformat
     from myst_nb.core.read import read_myst_markdown_notebook

@@ -44,7 +44,7 @@ def test_committed_data_is_the_survey(radon: rb.RadonData) -> None:
 
 
 def test_checksum_in_data_readme_matches_the_file(radon: rb.RadonData) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "data" / "README.md").read_text()
     assert radon.sha256 == hashlib.sha256(rb.data.DEFAULT_PATH.read_bytes()).hexdigest()
     assert radon.sha256 in readme
 
