@@ -138,6 +138,19 @@ def county_subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:
     )
 
 
+def _head(root: Path) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"],
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+SOURCE_COMMIT = os.environ.get("GITHUB_SHA") or _head(REPO)
+"""The commit the tested checkout is at ("" outside git): the tests' builds are stamped with it."""
+
+
 def build_book(
     root: Path, repository: str = TEST_REPOSITORY, target: tuple[str, ...] = ("book",)
 ) -> subprocess.CompletedProcess:
@@ -152,6 +165,7 @@ def build_book(
         "RADONBOOK_CACHE_DIR": str(root / "_build" / ".fit-cache"),
         "PYTHONPATH": str(root / "code"),
         "RADONBOOK_REPOSITORY": repository,
+        "RADONBOOK_COMMIT": SOURCE_COMMIT,  # the copy has no .git: the footer names this one
     }
     # -o: take .venv as made; BIN: this interpreter's jupyter-book and sphinx-build.
     command = ["make", *target, "-o", ".venv/.installed", f"BIN={BIN}"]
