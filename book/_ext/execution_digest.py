@@ -4,8 +4,10 @@ MyST-NB's execution cache keys a notebook on its own code cells only
 (MyST-NB issues 299 and 621): a change to ``code/`` or ``data/`` would leave
 pages executed against the old package.  This extension points the cache at a
 folder named after a digest of everything the chapters import (the package
-source, the data and the pinned requirements), so any such change starts a new,
-empty execution cache and every chapter runs again.  Folders of older digests
+source, the data, the pinned requirements and the installed environment: every package's
+version, and Python's), so any such change starts a new, empty execution cache and every
+chapter runs again (the footer's versions, book/_ext/provenance.py, are then always those
+that computed the page).  Folders of older digests
 are removed.  Fits are still reused where their own key is unchanged (see
 ``radonbook.cache``).
 
@@ -17,7 +19,9 @@ otherwise both try to create it, and one would fail.
 from __future__ import annotations
 
 import hashlib
+import platform
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 from jupyter_cache.cache.db import create_db
@@ -43,12 +47,30 @@ def input_files(root: Path) -> list[Path]:
     return found
 
 
+INSTALLERS = {"pip", "setuptools", "wheel"}
+"""Packaging tools in the environment: they compute nothing on a page (and pip is upgraded
+by ``make venv``, which would re-execute every chapter on each of its releases)."""
+
+
+def installed() -> list[str]:
+    """``name==version`` of Python and of every installed distribution but
+    :data:`INSTALLERS`, sorted."""
+    packages = {
+        f"{name}=={d.version}"
+        for d in metadata.distributions()
+        if (name := d.metadata["Name"].lower()) not in INSTALLERS
+    }
+    return [f"python=={platform.python_version()}", *sorted(packages)]
+
+
 def source_digest(root: Path) -> str:
-    """SHA-256 over the path and bytes of every file under :data:`INPUTS`."""
+    """SHA-256 over the path and bytes of every file under :data:`INPUTS`, and
+    :func:`installed`."""
     digest = hashlib.sha256()
     for file in input_files(root):
         digest.update(str(file.relative_to(root)).encode() + b"\0")
         digest.update(file.read_bytes() + b"\0")
+    digest.update("\n".join(installed()).encode())
     return digest.hexdigest()
 
 

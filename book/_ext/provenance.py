@@ -4,7 +4,7 @@ The footer of every page (the theme's ``extra_footer``) carries two lines:
 
 - the build stamp: the date of the build (UTC), the commit it was built from (linked to
   the commit on GitHub when the repository is known, see :func:`notebooks.find_repository`;
-  plain text when not; "with local changes" when tracked files differ from it) and the
+  plain text when not; "with uncommitted changes" when tracked files differ from it) and the
   versions of Python, NumPyro, JAX and ArviZ, which computed every number on the page;
 - the licences: text and figures under CC BY 4.0 (``LICENSE-TEXT.md``), code under MIT
   (``LICENSE``).
@@ -87,14 +87,14 @@ def footer_html(
         if repository:
             url = f"https://github.com/{repository}/commit/{commit}"
             short = f'<a href="{html.escape(url)}">{short}</a>'
-        source = f"commit {short}" + (" with local changes" if dirty else "")
+        source = f"commit {short}" + (" (with uncommitted changes)" if dirty else "")
     else:
         source = "an unversioned copy"
     names = [f"{name} {html.escape(version)}" for name, version in used.items()]
     tools = ", ".join(names[:-1]) + f" and {names[-1]}"
-    stamp = f"Built on {date.isoformat()} from {source}, with {tools}."
+    stamp = f"Built on {date.isoformat()} from {source} using {tools}."
     if environment:
-        stamp += f' <a href="{html.escape(environment)}">The whole environment</a>.'
+        stamp += f' <a href="{html.escape(environment)}">Full environment</a>.'
     name, url = TEXT_LICENCE
     code = "MIT"
     if repository:

@@ -49,19 +49,19 @@ def test_footer_links_the_commit_when_the_repository_is_known() -> None:
     footer = PROVENANCE.footer_html(DAY, commit, False, "owner/radon-book", USED)
     assert "Built on 2026-12-03 from commit " in footer
     assert f'<a href="https://github.com/owner/radon-book/commit/{commit}"><code>0123456' in footer
-    assert "with Python 3.11.7, NumPyro 0.22.0, JAX 0.10.2 and ArviZ 0.23.4." in footer
+    assert "using Python 3.11.7, NumPyro 0.22.0, JAX 0.10.2 and ArviZ 0.23.4." in footer
     assert 'href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in footer
     assert 'href="https://github.com/owner/radon-book/blob/main/LICENSE">MIT</a>' in footer
 
 
 def test_footer_without_a_repository_names_the_commit_as_plain_text() -> None:
     footer = PROVENANCE.footer_html(DAY, "0123456789abcdef", True, "", USED)
-    assert "from commit <code>0123456</code> with local changes, with Python" in footer
+    assert "from commit <code>0123456</code> (with uncommitted changes) using Python" in footer
     assert "github.com" not in footer
     assert "Code: MIT." in footer
     unversioned = PROVENANCE.footer_html(DAY, "", False, "", USED, environment="environment.html")
-    assert "from an unversioned copy, with Python" in unversioned
-    assert '<a href="environment.html">The whole environment</a>.' in unversioned
+    assert "from an unversioned copy using Python" in unversioned
+    assert '<a href="environment.html">Full environment</a>.' in unversioned
 
 
 def test_every_page_says_when_and_from_what_it_was_built(built_book: Path) -> None:
@@ -80,7 +80,7 @@ def test_every_page_says_when_and_from_what_it_was_built(built_book: Path) -> No
             assert f"/commit/{SOURCE_COMMIT}" in stamp, (page, stamp)
         elif SOURCE_COMMIT:
             assert f"<code>{SOURCE_COMMIT[:7]}</code>" in stamp and "/commit/" not in stamp
-        link = re.search(r'<a href="[^"]*environment.html">The whole environment</a>', stamp)
+        link = re.search(r'<a href="[^"]*environment.html">Full environment</a>', stamp)
         assert bool(link) == (page != "book/environment"), page  # the others link to it
         assert 'class="radonbook-licence">Text and figures:' in text, page
 
@@ -95,3 +95,17 @@ def test_licence_and_citation_files() -> None:
     assert {"message", "title", "authors", "type", "license"} <= set(citation)
     assert citation["version"] == project["version"]
     assert citation["license"] == ["MIT", "CC-BY-4.0"]
+
+
+def test_a_changed_environment_re_executes_the_chapters(monkeypatch) -> None:
+    """The execution cache's digest covers the installed packages (not pip's tools), so a
+    page's footer never names versions other than those that computed it."""
+    digest = load_tool("execution_digest", "_ext")
+    listed = digest.installed()
+    assert listed[0].startswith("python==") and f"numpyro=={metadata.version('numpyro')}" in listed
+    assert not [line for line in listed if line.split("==")[0] in {"pip", "setuptools", "wheel"}]
+    before = digest.source_digest(REPO)
+    monkeypatch.setattr(digest, "installed", lambda: [*listed, "jax==0.0.1"])
+    assert digest.source_digest(REPO) != before
+    monkeypatch.setattr(digest, "installed", lambda: listed)
+    assert digest.source_digest(REPO) == before
