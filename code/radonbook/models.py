@@ -15,15 +15,15 @@ text: ``alpha`` and ``beta`` (intercept and floor effect, log pCi/L),
 (the county population), and the observations ``log_radon``.
 
 Priors are the ones of the source notebook: ``Normal(0, 1)`` for locations,
-``HalfCauchy(1)`` for scales, except in :func:`separate`, whose county
+``HalfCauchy(1)`` for scales, except in ``separate``, whose county
 intercepts and slopes get ``Normal(0, 10)`` (the source's text asks for wide
 priors there; its code used 1, which pulls small counties towards 0), and in
-:func:`weakly_informative`, whose point is another choice.
+``weakly_informative``, whose point is another choice.
 
 Models with a county-level predictor take it as a keyword argument after
 these four: ``log_uranium`` (float, shape (n_counties,), log ppm).
-:attr:`ModelSpec.county_inputs` lists such arguments, and
-:func:`radonbook.model_inputs` supplies them from the data.
+``ModelSpec.county_inputs`` lists such arguments, and
+``radonbook.model_inputs`` supplies them from the data.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def pooled(
 
 
 SEPARATE_PRIOR_SD = 10.0
-"""Prior standard deviation of each county's intercept and slope in :func:`separate`
+"""Prior standard deviation of each county's intercept and slope in ``separate``
 (log pCi/L): more than ten times the spread of the data, so the data decide."""
 
 
@@ -88,7 +88,7 @@ def separate(
         log_radon[i]       ~ Normal(alpha[c[i]] + beta[c[i]] * floor[i], eps[c[i]])
 
     Nothing links the counties, so the posterior is a product of one
-    independent posterior per county; :func:`radonbook.fit` samples them as
+    independent posterior per county; ``radonbook.fit`` samples them as
     such (one adaptation per county), in a single vectorised program.
     """
     with numpyro.plate("county", n_counties):
@@ -135,7 +135,7 @@ def centered(
 def hierarchical(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
-    """Partial pooling, the book's model: :func:`centered`, non-centered.
+    """Partial pooling, the book's model: ``centered``, non-centered.
 
     The same joint distribution, sampled through standard normal z's:
 
@@ -164,7 +164,7 @@ def varying_intercept(
         log_radon[i]        ~ Normal(alpha[c[i]] + beta * floor[i], eps)
 
     Gelman and Hill's first multilevel model of the radon data; the baseline
-    for :func:`uranium`, which explains part of ``sigma_alpha``.  Centered:
+    for ``uranium``, which explains part of ``sigma_alpha``.  Centered:
     with 85 counties ``sigma_alpha`` stays well away from zero, and this
     model samples without divergences as written.
     """
@@ -191,7 +191,7 @@ def uranium(
         gamma     ~ Normal(0, 1)
         alpha[c]  ~ Normal(mu_alpha + gamma * log_uranium[c], sigma_alpha)
 
-    otherwise as :func:`varying_intercept`.  ``log_uranium`` (shape
+    otherwise as ``varying_intercept``.  ``log_uranium`` (shape
     (n_counties,)) is ``u_c`` in log ppm; ``gamma`` is the change in a
     county's expected log radon per unit of log uranium, and
     ``sigma_alpha`` is now the spread of the counties *around that line*.
@@ -218,7 +218,7 @@ def correlated(
                                         [rho * sigma_alpha * sigma_beta, sigma_beta**2]])
         correlation matrix  ~ LKJ(2)
 
-    other priors as :func:`hierarchical`.  Sampled as ``mu + diag(sigma) L z``
+    other priors as ``hierarchical``.  Sampled as ``mu + diag(sigma) L z``
     with ``L`` the Cholesky factor of the correlation matrix (site
     ``corr_cholesky``, shape (2, 2)) and standard normal ``z`` (site
     ``effects_decentered``, shape (n_counties, 2)).  ``rho`` is recorded.
@@ -246,7 +246,7 @@ WEAKLY_INFORMATIVE_SCALES = {
     "sigma_beta": dist.HalfNormal(1.0),
     "eps": dist.HalfNormal(1.0),
 }
-"""The priors :func:`weakly_informative` puts on the three scales (log pCi/L)."""
+"""The priors ``weakly_informative`` puts on the three scales (log pCi/L)."""
 
 
 class _ReplacePriors(Messenger):
@@ -268,7 +268,7 @@ def weakly_informative(
 
         sigma_alpha, sigma_beta, eps  ~ HalfNormal(1)
 
-    everything else as :func:`hierarchical`.  A county standard
+    everything else as ``hierarchical``.  A county standard
     deviation of 1 on the log scale is a factor of e = 2.7 in radon; the
     half-normal keeps 95 % of its mass below 2 (a factor of 7.4), where the
     half-Cauchy leaves 10 % above 6 (a factor of 400).
@@ -292,7 +292,7 @@ class ModelSpec:
     should_converge : bool
         False for a model whose fit is expected to show problems: the
         separate regressions diverge in small counties, and the
-        :func:`centered` model diverges in the funnel of ``sigma_beta``.
+        ``centered`` model diverges in the funnel of ``sigma_beta``.
     county_inputs : tuple of str
         Keyword arguments the model takes besides the common four, each a
         county-level array of shape (n_counties,) (here only ``log_uranium``).
@@ -300,7 +300,7 @@ class ModelSpec:
         NUTS target acceptance probability during adaptation (NumPyro's
         default 0.8 unless a model needs smaller steps to avoid divergences).
     draws : int
-        Draws per chain that :func:`radonbook.fit` keeps when called with
+        Draws per chain that ``radonbook.fit`` keeps when called with
         ``draws=None``: for a model that should converge, the fewest that
         meet the book's convergence rule with margin, over PRNG seeds and on
         data shifted by +1 log pCi/L (``benchmarks/convergence_margin.py``).
@@ -373,7 +373,7 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def get_model(name: str) -> ModelSpec:
-    """The :class:`ModelSpec` called ``name``; ``KeyError`` lists the choices."""
+    """The ``ModelSpec`` called ``name``; ``KeyError`` lists the choices."""
     try:
         return MODELS[name]
     except KeyError:

@@ -2,9 +2,9 @@
 
 Two kinds of quantity, which the book keeps apart:
 
-- :func:`new_house`: the log radon of *one reading* in one new house, the
+- ``new_house``: the log radon of *one reading* in one new house, the
   county's line plus the noise ``eps``;
-- :func:`county_median` and :func:`county_mean`: the typical reading of a
+- ``county_median`` and ``county_mean``: the typical reading of a
   county's houses on one floor, ``exp(line)`` and ``exp(line + eps**2 / 2)``.
 
 The noise ``eps`` mixes how houses differ with how repeated readings of one
@@ -48,12 +48,12 @@ def new_house(
     draw gives the county's line, and a reading is drawn around it with the
     noise ``eps``.  Without ``county`` it is in a county we have never
     measured: each draw first draws the county's intercept and slope from the
-    population (``mu_* + sigma_* * z``, see :func:`new_county`), then the reading.
+    population (``mu_* + sigma_* * z``, see ``new_county``), then the reading.
 
     Parameters
     ----------
     idata : arviz.InferenceData
-        A fit from :func:`radonbook.fit`; a new county needs a model with
+        A fit from ``radonbook.fit``; a new county needs a model with
         ``mu_alpha``, ``sigma_alpha`` (and ``mu_beta``, ``sigma_beta`` if the
         slope varies) and no county-level predictor.
     floor : int
@@ -81,9 +81,9 @@ def county_median(
 
     The model's readings are log-normal around the county's line, so half of
     them lie below ``exp(alpha + beta * floor)``: that is the median, not the
-    mean (see :func:`county_mean`).  Arguments as :func:`new_house`; without
+    mean (see ``county_mean``).  Arguments as ``new_house``; without
     ``county``, the county is a new one drawn from the population, with the
-    same draws as :func:`new_house` for the same ``seed``.
+    same draws as ``new_house`` for the same ``seed``.
 
     Returns
     -------
@@ -99,8 +99,8 @@ def county_mean(
     """Posterior draws of the mean reading of a county's houses on one floor.
 
     The mean of a log-normal reading is ``exp(alpha + beta * floor + eps**2 / 2)``,
-    above the median :func:`county_median` by the factor ``exp(eps**2 / 2)``.
-    Arguments as :func:`new_house`.
+    above the median ``county_median`` by the factor ``exp(eps**2 / 2)``.
+    Arguments as ``new_house``.
 
     Returns
     -------
@@ -167,7 +167,7 @@ def exceedance(log_radon: np.ndarray, level: float = EPA_ACTION_LEVEL) -> float:
     """Share of draws above ``level`` pCi/L, given draws of log radon (log pCi/L).
 
     The share is a probability about whatever the draws are: for
-    :func:`new_house`, about one reading, which is not the long-term level
+    ``new_house``, about one reading, which is not the long-term level
     the EPA's action level refers to.
     """
     return float(np.mean(np.asarray(log_radon) > np.log(level)))
@@ -181,12 +181,12 @@ def interval_table(
     Parameters
     ----------
     draws : mapping of str to ndarray, shape (n_draws,)
-        Draws in pCi/L (from :func:`county_median` or :func:`county_mean`),
+        Draws in pCi/L (from ``county_median`` or ``county_mean``),
         or, with ``log_radon``, draws of log radon in log pCi/L (from
-        :func:`new_house`).
+        ``new_house``).
     log_radon : bool
         The draws are log pCi/L: their quantiles are taken on the log scale
-        and shown as pCi/L, and the chance is :func:`exceedance`.
+        and shown as pCi/L, and the chance is ``exceedance``.
     level : float
         pCi/L; default the EPA action level.
 

@@ -1,16 +1,16 @@
 """The hierarchical model fitted by REML with statsmodels: an anchor outside Bayes.
 
-:func:`reml_fit` fits the book's varying-intercept, varying-slope model,
+``reml_fit`` fits the book's varying-intercept, varying-slope model,
 
     log_radon[i] = alpha[c] + beta[c] * floor[i] + Normal(0, eps)
     alpha[c] = mu_alpha + Normal(0, sigma_alpha)
     beta[c]  = mu_beta + Normal(0, sigma_beta)
 
-with alpha[c] and beta[c] independent (as in :func:`radonbook.models.hierarchical`),
-by restricted maximum likelihood (REML) with :class:`statsmodels.regression.
-mixed_linear_model.MixedLM`.  REML gives point estimates of the three scales and
+with alpha[c] and beta[c] independent (as in ``radonbook.models.hierarchical``),
+by restricted maximum likelihood (REML) with ``statsmodels.regression.
+mixed_linear_model.MixedLM``.  REML gives point estimates of the three scales and
 the conditional means of the county effects given those estimates (BLUPs);
-:func:`compare_with_posterior` puts them beside a NumPyro fit.
+``compare_with_posterior`` puts them beside a NumPyro fit.
 """
 
 from __future__ import annotations
@@ -184,9 +184,9 @@ def compare_with_posterior(
     Parameters
     ----------
     anchor : RemlFit
-        From :func:`reml_fit`.
+        From ``reml_fit``.
     idata : arviz.InferenceData
-        A fit of the hierarchical model (``mu_alpha``, ``mu_beta``, the :data:`SCALES`).
+        A fit of the hierarchical model (``mu_alpha``, ``mu_beta``, the ``SCALES``).
     level : float
         Probability of the intervals (REML: Wald intervals of the fixed effects;
         none for the scales, which REML gives as points).

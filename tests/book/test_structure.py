@@ -207,3 +207,26 @@ def test_output_without_its_code_is_refused() -> None:
     code = SET_UP + cell("data.county_names[:3]", "remove-input")
     (problem,) = structure.show_your_work_problems("book/extra.md", code)
     assert "remove-input" in problem and "hide-input" in problem
+
+
+def test_code_shown_from_the_package_has_no_sphinx_roles() -> None:
+    """A chapter shows package code (literalinclude) as plain Python: no ``:func:`x``` markup
+    that only an API reference would render."""
+    import ast
+    import re
+
+    include = re.compile(r"```\{literalinclude\} \.\./(\S+)\n:pyobject: (\w+)")
+    role = re.compile(r":(?:func|data|class|attr|meth|mod):`")
+    shown = 0
+    for chapter in sorted((REPO / "book").glob("*.md")):
+        for path, name in include.findall(chapter.read_text()):
+            source = (REPO / path).read_text()
+            node = next(
+                n
+                for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name == name
+            )
+            code = ast.get_source_segment(source, node)
+            assert not role.search(code), f"{chapter.name}: {path}:{name} shows a Sphinx role"
+            shown += 1
+    assert shown >= 13  # every literalinclude was found
