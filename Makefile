@@ -27,7 +27,7 @@ export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS ?= 0
 export JAX_COMPILATION_CACHE_MAX_SIZE ?= 2000000000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv book check test lint chapter preview serve clean bench
+.PHONY: help venv book pdf check test lint chapter preview serve clean bench
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -68,6 +68,12 @@ book: $(STAMP)  ## build the HTML book into _build/html (fails on any error or w
 	  || { status=$$?; find $(BUILD)/html/reports -name '*.err.log' -printf \
 	       'The traceback of a failed chapter is in %p\n' 2> /dev/null || true; exit $$status; }
 	@echo "Open $(BUILD)/html/index.html, or run: make serve"
+
+# The whole book as one PDF, printed from the built pages by headless Chromium (no chapter is
+# executed again), at the site's root; the footer of every page links it (RADONBOOK_PDF).
+pdf: export RADONBOOK_PDF := 1
+pdf: book  ## the book and, printed from it by Chromium, one PDF: _build/html/radon-book.pdf
+	$(BIN)/python book/_tools/pdf.py --html $(BUILD)/html
 
 # Tests start with empty fit and compilation caches, in two pytest-xdist workers (WORKERS=0:
 # none), a test file each at a time (a file's fixtures stay together), in the order

@@ -107,7 +107,7 @@ def toc_pages() -> list[str]:
 
 
 BUILT_BOOK_ENV = "RADONBOOK_BUILT_BOOK"
-"""Names a checkout of this repository whose ``make book`` has run: the tests then read that
+"""Names a checkout of this repository whose ``make pdf`` has run: the tests then read that
 build instead of building a copy of their own (the workflow tests the build it deploys)."""
 BUILT_BOOK = Path(os.environ[BUILT_BOOK_ENV]).resolve() if os.environ.get(BUILT_BOOK_ENV) else None
 
@@ -179,13 +179,13 @@ SOURCES = ("book", "code", "data", "_config.yml", "_toc.yml", "requirements.txt"
 def checked_build(root: Path) -> Path:
     """``root``, a checkout whose ``_build/html`` was built after its last source edit."""
     stamp = root / "_build" / "html" / ".buildinfo"  # Sphinx writes it at the end of a build
-    assert stamp.is_file(), f"{BUILT_BOOK_ENV}={root}: no book built there (run `make book`)"
+    assert stamp.is_file(), f"{BUILT_BOOK_ENV}={root}: no book built there (run `make pdf`)"
     built = stamp.stat().st_mtime
     for name in SOURCES:
         for file in [root / name, *(root / name).rglob("*")]:
             made = bool({"_build", "__pycache__"} & set(file.parts)) or ".egg-info" in str(file)
             if file.is_file() and not made and file.stat().st_mtime > built:
-                raise AssertionError(f"{file} changed after the build in {root}: `make book`")
+                raise AssertionError(f"{file} changed after the build in {root}: `make pdf`")
     return root
 
 
@@ -210,7 +210,7 @@ def built_book(tmp_path_factory) -> Path:
     with FileLock(shared / "book.lock"):
         if not outcome.exists():
             shutil.copytree(REPO, root, ignore=COPY_IGNORE)
-            result = build_book(root)
+            result = build_book(root, target=("pdf",))  # the HTML book and its PDF
             output = result.stdout[-4000:] + result.stderr[-4000:]
             outcome.write_text("" if result.returncode == 0 else output or "failed")
     failure = outcome.read_text()

@@ -7,7 +7,9 @@ The footer of every page (the theme's ``extra_footer``) carries two lines:
   plain text when not; "with uncommitted changes" when tracked files differ from it) and the
   versions of Python, NumPyro, JAX and ArviZ, which computed every number on the page;
 - the licences: text and figures under CC BY 4.0 (``LICENSE-TEXT.md``), code under MIT
-  (``LICENSE``).
+  (``LICENSE``);
+- links to the page that lists the whole environment and, in a build made by ``make pdf``
+  (``RADONBOOK_PDF=1``), to the whole book as one PDF.
 
 The commit is ``RADONBOOK_COMMIT`` if set (the tests' copies of the repository have no
 ``.git``), else ``GITHUB_SHA`` (set by GitHub Actions), else ``git rev-parse HEAD`` in the
@@ -77,10 +79,12 @@ def footer_html(
     repository: str,
     used: dict[str, str],
     environment: str = "",
+    pdf: str = "",
 ) -> str:
     """The footer's two paragraphs: build stamp and licences (HTML).
 
-    ``environment``, if given, is the link to the page that lists the whole environment.
+    ``environment``, if given, is the link to the page that lists the whole environment;
+    ``pdf``, the link to the whole book as one PDF.
     """
     if commit:
         short = f"<code>{html.escape(commit[:7])}</code>"
@@ -95,6 +99,8 @@ def footer_html(
     stamp = f"Built on {date.isoformat()} from {source} using {tools}."
     if environment:
         stamp += f' <a href="{html.escape(environment)}">Full environment</a>.'
+    if pdf:
+        stamp += f' <a href="{html.escape(pdf)}">The whole book as a PDF</a>.'
     name, url = TEXT_LICENCE
     code = "MIT"
     if repository:
@@ -102,6 +108,9 @@ def footer_html(
     licence = f'Text and figures: <a href="{url}">{name}</a>. Code: {code}.'
     return f'<p class="radonbook-stamp">{stamp}</p>\n<p class="radonbook-licence">{licence}</p>'
 
+
+PDF_FILE = "radon-book.pdf"
+"""The whole book as one PDF, at the site's root (``make pdf``, book/_tools/pdf.py)."""
 
 ENVIRONMENT_PAGE = "book/environment"
 """The back-matter page that lists every package of the build (linked from each footer)."""
@@ -118,10 +127,21 @@ def _add_footer(app: Sphinx, pagename: str, templatename: str, context: dict[str
     has_page = ENVIRONMENT_PAGE in app.env.found_docs and "pathto" in context
     has_page = has_page and pagename != ENVIRONMENT_PAGE  # no link to the page itself
     environment = context["pathto"](ENVIRONMENT_PAGE) if has_page else ""
-    context["theme_extra_footer"] = footer_html(*app.radonbook_stamp, environment=environment)
+    pdf = context["pathto"](PDF_FILE, 1) if app.config.radonbook_pdf and "pathto" in context else ""
+    context["theme_extra_footer"] = footer_html(
+        *app.radonbook_stamp, environment=environment, pdf=pdf
+    )
+
+
+def _pdf_from_environment(app: Sphinx, config) -> None:
+    config.radonbook_pdf = os.environ.get("RADONBOOK_PDF", "") not in ("", "0")
 
 
 def setup(app: Sphinx) -> dict[str, bool]:
+    # Whether the footer links the PDF: set by `make pdf` (RADONBOOK_PDF=1), which prints the
+    # book after building it. An "html" value: when it changes, every page is written again.
+    app.add_config_value("radonbook_pdf", False, "html")
+    app.connect("config-inited", _pdf_from_environment)
     app.connect("builder-inited", _configure)
     app.connect("html-page-context", _add_footer)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

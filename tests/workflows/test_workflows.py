@@ -162,13 +162,19 @@ def test_the_book_is_built_once_per_python_and_tested_there() -> None:
     setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python"))
     assert setup["with"]["python-version"] == "${{ matrix.python }}"
     runs = [s.get("run", "") for name in jobs for s in jobs[name]["steps"]]
-    assert sum("make book" in run for run in runs) == 1  # the only build of the run
+    # `make pdf` builds the book, then prints it: the only build of the run
+    assert sum("make pdf" in run for run in runs) == 1
+    assert not any("make book" in run for run in runs)
     assert not any("sphinx-build" in run or "jupyter-book" in run for run in runs)
     names = [s.get("name", s.get("uses")) for s in job["steps"]]
-    build = next(i for i, s in enumerate(job["steps"]) if "make book" in s.get("run", ""))
+    build = next(i for i, s in enumerate(job["steps"]) if "make pdf" in s.get("run", ""))
     test = next(i for i, s in enumerate(job["steps"]) if "make test" in s.get("run", ""))
     assert build < test, names
     assert job["steps"][test]["env"]["RADONBOOK_BUILT_BOOK"] == "${{ github.workspace }}"
+    # The PDF is written into the folder that is published as the site.
+    pages = next(s for s in job["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+    assert pages["with"]["path"] == "_build/html"
+    assert "pdf.py --html $(BUILD)/html" in (REPO / "Makefile").read_text()
 
 
 def test_notebooks_job_publishes_what_the_book_links_to() -> None:
@@ -307,7 +313,7 @@ def test_caches_are_keyed_on_what_the_build_reads_and_survive_prose_edits() -> N
     makefile = (REPO / "Makefile").read_text()
     for path in ("$(BUILD)/.fit-cache", "$(BUILD)/.jax-cache", "BUILD := _build"):
         assert path in makefile  # the folders the build fills are the ones restored
-    built = next(i for i, s in enumerate(job["steps"]) if "make book" in s.get("run", ""))
+    built = next(i for i, s in enumerate(job["steps"]) if "make pdf" in s.get("run", ""))
     for i, step in enumerate(job["steps"]):
         if step.get("uses", "").startswith("actions/cache/"):
             assert (i < built) == ("/restore@" in step["uses"]), step["name"]
