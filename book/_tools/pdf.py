@@ -108,17 +108,62 @@ def serving(folder: Path) -> Iterator[str]:
 
 
 def footer(title: str) -> str:
-    """Chromium's footer template: the chapter's title and its page number."""
+    """Chromium's footer template for a chapter: its title (the page number is added later,
+    through the whole book, by :func:`number_pages`)."""
     return (
         '<div style="font-size:8px;width:100%;text-align:center;color:#555">'
-        f'{html.escape(title)} · <span class="pageNumber"></span></div>'
+        f"{html.escape(title)}</div>"
     )
+
+
+NUMBER_FOOTER = (
+    '<div style="font-size:8px;width:100%;text-align:right;padding-right:15mm;color:#555">'
+    '<span class="pageNumber"></span></div>'
+)
+"""Footer of the overlay that numbers the pages of the whole book."""
+
+BOOK_ONLY_CSS = "#jb-print-toc { display: none !important; }"
+"""Print styles for the whole book only: no per-chapter contents (the title page has them)."""
+
+
+def number_pages(page, writer) -> None:
+    """Print the page numbers through the whole book (Chromium numbers each chapter from 1):
+    an overlay of empty pages with numbered footers, merged onto every page but the first."""
+    from pypdf import PdfReader
+
+    count = len(writer.pages)
+    blank = (
+        "<div style='height:1px'></div>"
+        + "<div style='height:1px;break-before:page'></div>" * (count - 1)
+    )
+    page.set_content(f"<html><body style='margin:0'>{blank}</body></html>")
+    overlay = PdfReader(
+        io.BytesIO(
+            page.pdf(
+                format="A4",
+                margin=MARGIN,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=NUMBER_FOOTER,
+            )
+        )
+    )
+    if len(overlay.pages) != count:
+        raise SystemExit(f"numbering overlay has {len(overlay.pages)} pages, not {count}")
+    writer.append(overlay)  # its font once, shared by every page it numbers
+    for number in range(1, count):
+        writer.pages[number].merge_page(writer.pages[count + number])
+    for _ in range(count):
+        writer.remove_page(count)
+    for numbered in writer.pages[1:]:
+        numbered.compress_content_streams()  # merging left them uncompressed
 
 
 def print_page(page, url: str, title: str | None = None) -> tuple[str, bytes, list[str]]:
     """(title, PDF bytes, what would be cut off) of the page at ``url``."""
     page.goto(url, wait_until="networkidle")
     page.emulate_media(media="print")
+    page.add_style_tag(content=BOOK_ONLY_CSS)
     page.evaluate("() => window.MathJax?.startup?.promise")
     if title is None:
         heading = page.locator("article h1").first.inner_text()
@@ -135,8 +180,9 @@ def print_page(page, url: str, title: str | None = None) -> tuple[str, bytes, li
     return title, pdf, problems
 
 
-def title_page(stamp: str, contents: list[tuple[str, int]]) -> str:
-    """HTML of the title page: title, stamp, licence and the contents with start pages."""
+def title_page(stamp: str, contents: list[tuple[str, int]], where: str = "") -> str:
+    """HTML of the title page: title, where it is online, stamp, licence and the contents
+    with each chapter's first page."""
     rows = "\n".join(
         f"<tr><td>{html.escape(title)}</td><td class='n'>{start}</td></tr>"
         for title, start in contents
@@ -150,42 +196,16 @@ td.n {{ text-align: right; }}
 </style></head><body>
 <h1>Hierarchical regression with NumPyro</h1>
 <div class="sub">The radon book, by the radon book contributors</div>
-<div class="stamp">{stamp}</div>
+<div class="stamp">{where}{stamp}</div>
 <h2>Contents</h2><table>{rows}</table></body></html>"""
 
 
-def build_pdf(html_dir: Path, out: Path) -> tuple[int, list[str]]:
-    """Print every page of the toc and join them into ``out``; returns (pages, problems)."""
-    from playwright.sync_api import sync_playwright
+def join(front: bytes, chapters: list[tuple[str, str, bytes]], starts, base: str):
+    """A PdfWriter of the title page and the chapters, with bookmarks, and with the links
+    between chapters (which pointed at the local server at ``base``) leading to the
+    chapter's first page."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
-
-    pages = toc_files(ROOT)
-    chapters: list[tuple[str, str, bytes]] = []  # (page, title, pdf)
-    problems: list[str] = []
-    with serving(html_dir) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1000})
-        for name in pages:
-            title, pdf, too_wide = print_page(page, f"{base}{name}.html")
-            problems += [f"{name}: {problem}" for problem in too_wide]
-            chapters.append((name, title, pdf))
-            print(f"printed {name}: {len(PdfReader(io.BytesIO(pdf)).pages)} pages", flush=True)
-        first = (html_dir / pages[0]).with_suffix(".html").read_text()
-        stamp = re.search(r'<p class="radonbook-stamp">(.*?)</p>', first, re.S)
-        licence = re.search(r'<p class="radonbook-licence">(.*?)</p>', first, re.S)
-        stamp_text = re.sub(r"<[^>]+>", "", stamp.group(1)) if stamp else ""
-        stamp_text = stamp_text.replace(" Full environment.", "")
-        if licence:
-            stamp_text += "<br>" + re.sub(r"<[^>]+>", "", licence.group(1))
-        # The title page is one page long (checked below), so chapter k starts after it.
-        starts, next_page = [], 2
-        for _, title, pdf in chapters:
-            starts.append((title, next_page))
-            next_page += len(PdfReader(io.BytesIO(pdf)).pages)
-        page.set_content(title_page(stamp_text, starts))
-        front = page.pdf(format="A4", margin=MARGIN)
-        browser.close()
 
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(front)))
@@ -219,6 +239,55 @@ def build_pdf(html_dir: Path, out: Path) -> tuple[int, list[str]]:
                 )
             else:  # a file of the site that is not a chapter: no link rather than a dead one
                 del link[NameObject("/A")]
+    return writer
+
+
+def online() -> str:
+    """Where the book lives online ("" when no repository is known), for the title page."""
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from notebooks import find_repository, site_url
+
+    repository = find_repository(ROOT)
+    if not repository:
+        return ""
+    return f"Online: {site_url(repository)} · source: https://github.com/{repository}<br>"
+
+
+def build_pdf(html_dir: Path, out: Path) -> tuple[int, list[str]]:
+    """Print every page of the toc and join them into ``out``; returns (pages, problems)."""
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    pages = toc_files(ROOT)
+    chapters: list[tuple[str, str, bytes]] = []  # (page, title, pdf)
+    problems: list[str] = []
+    with serving(html_dir) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1000})
+        for name in pages:
+            title, pdf, too_wide = print_page(page, f"{base}{name}.html")
+            problems += [f"{name}: {problem}" for problem in too_wide]
+            chapters.append((name, title, pdf))
+            print(f"printed {name}: {len(PdfReader(io.BytesIO(pdf)).pages)} pages", flush=True)
+        first = (html_dir / pages[0]).with_suffix(".html").read_text()
+        stamp = re.search(r'<p class="radonbook-stamp">(.*?)</p>', first, re.S)
+        licence = re.search(r'<p class="radonbook-licence">(.*?)</p>', first, re.S)
+        stamp_text = re.sub(r"<[^>]+>", "", stamp.group(1)) if stamp else ""
+        for link_text in (" Full environment.", " The whole book as a PDF."):
+            stamp_text = stamp_text.replace(link_text, "")
+        if licence:
+            stamp_text += "<br>" + re.sub(r"<[^>]+>", "", licence.group(1))
+        # The title page is one page long (checked below), so chapter k starts after it.
+        starts, next_page = [], 2
+        for _, title, pdf in chapters:
+            starts.append((title, next_page))
+            next_page += len(PdfReader(io.BytesIO(pdf)).pages)
+        page.set_content(title_page(stamp_text, starts, online()))
+        front = page.pdf(format="A4", margin=MARGIN)
+        writer = join(front, chapters, starts, base)
+        number_pages(page, writer)
+        browser.close()
+
     writer.add_metadata({"/Title": "Hierarchical regression with NumPyro: the radon book"})
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as file:

@@ -47,6 +47,8 @@ def test_a_page_per_chapter_in_order_with_bookmarks(built_book: Path, book_pdf) 
     front = re.sub(r"\s+", " ", book_pdf.pages[0].extract_text())
     for title, start in zip(titles, starts, strict=True):
         assert f"{title} {start + 1}" in front  # the contents give each chapter's first page
+        # ... and that page prints that number (numbered through the book, not per chapter)
+        assert book_pdf.pages[start].extract_text().rstrip().endswith(f" {start + 1}"), title
 
 
 def test_every_chapter_title_and_glued_value_is_printed(built_book: Path) -> None:
