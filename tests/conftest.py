@@ -138,16 +138,8 @@ def county_subset(data: rb.RadonData, names: list[str]) -> rb.RadonData:
     )
 
 
-def _head(root: Path) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"],
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
-SOURCE_COMMIT = os.environ.get("GITHUB_SHA") or _head(REPO)
+load_tool("notebooks", "_ext")  # provenance imports its sibling extension
+SOURCE_COMMIT = load_tool("provenance", "_ext").find_commit(REPO)[0]
 """The commit the tested checkout is at ("" outside git): the tests' builds are stamped with it."""
 
 
