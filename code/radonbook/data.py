@@ -96,6 +96,14 @@ class RadonData:
         values[self.county] = self.log_uranium
         return values
 
+    @property
+    def county_floor_mean(self) -> np.ndarray:
+        """Share of each county's measurements taken on the first floor, shape
+        (n_counties,); NaN where no house."""
+        first = np.bincount(self.county, weights=self.floor, minlength=self.n_counties)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.houses_per_county > 0, first / self.houses_per_county, np.nan)
+
     def county_index(self, name: str) -> int:
         """Index of the county called ``name`` (case-insensitive)."""
         try:

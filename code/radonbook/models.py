@@ -28,28 +28,38 @@ these four: ``log_uranium`` (float, shape (n_counties,), log ppm).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpyro
 import numpyro.distributions as dist
 from jax.typing import ArrayLike
+from numpyro.distributions import constraints
 from numpyro.handlers import reparam
 from numpyro.infer.reparam import LocScaleReparam
 from numpyro.primitives import Messenger
 
 __all__ = [
+    "LOG_LOWEST_READING",
     "MODELS",
     "SEPARATE_PRIOR_SD",
     "ModelSpec",
+    "RecordedReading",
+    "censored",
     "centered",
+    "contextual",
     "correlated",
     "get_model",
     "hierarchical",
     "pooled",
     "separate",
+    "separate_shared_noise",
     "uranium",
+    "uranium_slope",
     "varying_intercept",
     "weakly_informative",
 ]
@@ -98,6 +108,31 @@ def separate(
     mean = alpha[county] + beta[county] * floor
     with numpyro.plate("house", len(floor)):
         numpyro.sample("log_radon", dist.Normal(mean, eps[county]), obs=log_radon)
+
+
+def separate_shared_noise(
+    county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
+) -> None:
+    """No pooling as in the textbooks: a line per county, one noise for the state.
+
+        alpha[c], beta[c]  ~ Normal(0, 10)
+        eps                ~ HalfCauchy(1)
+        log_radon[i]       ~ Normal(alpha[c[i]] + beta[c[i]] * floor[i], eps)
+
+    ``separate`` with its 85 noise scales ``eps[c]`` replaced by one ``eps``
+    (Gelman and Hill's no-pooling regression, here with a slope per county).
+    The counties still share nothing about their lines, but a county with one
+    or two houses no longer has to estimate its own noise from them.  It is
+    also the limit of ``hierarchical`` as ``sigma_alpha`` and ``sigma_beta``
+    grow without bound.
+    """
+    with numpyro.plate("county", n_counties):
+        alpha = numpyro.sample("alpha", dist.Normal(0.0, SEPARATE_PRIOR_SD))
+        beta = numpyro.sample("beta", dist.Normal(0.0, SEPARATE_PRIOR_SD))
+    eps = numpyro.sample("eps", dist.HalfCauchy(1.0))
+    mean = alpha[county] + beta[county] * floor
+    with numpyro.plate("house", len(floor)):
+        numpyro.sample("log_radon", dist.Normal(mean, eps), obs=log_radon)
 
 
 def centered(
@@ -208,6 +243,77 @@ def uranium(
         numpyro.sample("log_radon", dist.Normal(alpha[county] + beta * floor, eps), obs=log_radon)
 
 
+def uranium_slope(
+    county: ArrayLike,
+    floor: ArrayLike,
+    n_counties: int,
+    log_radon: ArrayLike | None = None,
+    *,
+    log_uranium: ArrayLike,
+) -> None:
+    """Varying intercepts and slopes, both predicted by soil uranium (non-centered).
+
+        alpha[c]  ~ Normal(mu_alpha + gamma_alpha * log_uranium[c], sigma_alpha)
+        beta[c]   ~ Normal(mu_beta + gamma_beta * log_uranium[c], sigma_beta)
+        gamma_alpha, gamma_beta  ~ Normal(0, 1)
+
+    other priors as ``hierarchical`` (Gelman and Hill's model of section 13.1,
+    with independent county effects).  ``gamma_beta`` is the change in a
+    county's floor effect per unit of log uranium (log pCi/L per log ppm).
+    """
+    mu_alpha = numpyro.sample("mu_alpha", dist.Normal(0.0, 1.0))
+    gamma_alpha = numpyro.sample("gamma_alpha", dist.Normal(0.0, 1.0))
+    sigma_alpha = numpyro.sample("sigma_alpha", dist.HalfCauchy(1.0))
+    mu_beta = numpyro.sample("mu_beta", dist.Normal(0.0, 1.0))
+    gamma_beta = numpyro.sample("gamma_beta", dist.Normal(0.0, 1.0))
+    sigma_beta = numpyro.sample("sigma_beta", dist.HalfCauchy(1.0))
+    noncentered = {"alpha": LocScaleReparam(0), "beta": LocScaleReparam(0)}
+    alpha_mean = mu_alpha + gamma_alpha * log_uranium
+    beta_mean = mu_beta + gamma_beta * log_uranium
+    with numpyro.plate("county", n_counties), reparam(config=noncentered):
+        alpha = numpyro.sample("alpha", dist.Normal(alpha_mean, sigma_alpha))
+        beta = numpyro.sample("beta", dist.Normal(beta_mean, sigma_beta))
+    eps = numpyro.sample("eps", dist.HalfCauchy(1.0))
+    mean = alpha[county] + beta[county] * floor
+    with numpyro.plate("house", len(floor)):
+        numpyro.sample("log_radon", dist.Normal(mean, eps), obs=log_radon)
+
+
+def contextual(
+    county: ArrayLike,
+    floor: ArrayLike,
+    n_counties: int,
+    log_radon: ArrayLike | None = None,
+    *,
+    log_uranium: ArrayLike,
+    floor_mean: ArrayLike,
+) -> None:
+    """``uranium`` plus a contextual effect: the county's share of first-floor readings.
+
+        delta     ~ Normal(0, 1)
+        alpha[c]  ~ Normal(mu_alpha + gamma * log_uranium[c] + delta * floor_mean[c],
+                           sigma_alpha)
+
+    otherwise as ``uranium``.  ``floor_mean`` (shape (n_counties,)) is the
+    share of the county's measurements taken on the first floor, so ``beta``
+    is now the floor effect *within* a county, and ``delta`` how much more (or
+    less) a county whose readings were all on the first floor differs from
+    one whose readings were all in basements than ``beta`` alone implies
+    (Gelman and Hill, section 21.7).
+    """
+    mu_alpha = numpyro.sample("mu_alpha", dist.Normal(0.0, 1.0))
+    gamma = numpyro.sample("gamma", dist.Normal(0.0, 1.0))
+    delta = numpyro.sample("delta", dist.Normal(0.0, 1.0))
+    sigma_alpha = numpyro.sample("sigma_alpha", dist.HalfCauchy(1.0))
+    beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))
+    county_mean = mu_alpha + gamma * log_uranium + delta * floor_mean
+    with numpyro.plate("county", n_counties), reparam(config={"alpha": LocScaleReparam(0)}):
+        alpha = numpyro.sample("alpha", dist.Normal(county_mean, sigma_alpha))
+    eps = numpyro.sample("eps", dist.HalfCauchy(1.0))
+    with numpyro.plate("house", len(floor)):
+        numpyro.sample("log_radon", dist.Normal(alpha[county] + beta * floor, eps), obs=log_radon)
+
+
 def correlated(
     county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
 ) -> None:
@@ -277,6 +383,70 @@ def weakly_informative(
         hierarchical(county, floor, n_counties, log_radon)
 
 
+LOG_LOWEST_READING = math.log(0.1)
+"""log 0.1 pCi/L: the value the survey's readings of 0 were recorded as (Gelman and
+Hill's ``log(ifelse(radon == 0, .1, radon))``), and the smallest value in the data."""
+
+
+class RecordedReading(dist.Distribution):
+    """A reading as the survey recorded it: ``base`` (a Normal on the log scale),
+    with every value at or below ``limit`` recorded as ``limit``.
+
+    ``log_prob`` is the censored log likelihood: log P(y <= limit) for a value at
+    the limit, the density of ``base`` above it.  ``sample`` draws from ``base``
+    and records values below ``limit`` as ``limit``.
+    """
+
+    arg_constraints: ClassVar[dict] = {}
+    support = constraints.real
+    pytree_data_fields = ("base", "limit")
+
+    def __init__(self, base: dist.Distribution, limit: float) -> None:
+        self.base = base
+        self.limit = limit
+        super().__init__(batch_shape=base.batch_shape)
+
+    def sample(self, key: jax.Array, sample_shape: tuple[int, ...] = ()) -> jax.Array:
+        return jnp.maximum(self.base.sample(key, sample_shape), self.limit)
+
+    def log_prob(self, value: ArrayLike) -> jax.Array:
+        at_limit = jnp.asarray(value) <= self.limit + 1e-4
+        censored = dist.LeftCensoredDistribution(self.base, censored=at_limit)
+        return censored.log_prob(jnp.where(at_limit, self.limit, value))
+
+
+class _RecordAsSurvey(Messenger):
+    """Replace the distribution of site ``name`` by its ``RecordedReading`` at ``limit``."""
+
+    def __init__(self, name: str, limit: float) -> None:
+        self.name = name
+        self.limit = limit
+        super().__init__()
+
+    def process_message(self, msg: dict) -> None:
+        if msg["type"] == "sample" and msg["name"] == self.name:
+            msg["fn"] = RecordedReading(msg["fn"], self.limit)
+
+
+def censored(
+    county: ArrayLike, floor: ArrayLike, n_counties: int, log_radon: ArrayLike | None = None
+) -> None:
+    """The hierarchical model with the zero readings left-censored.
+
+    A reading recorded at ``LOG_LOWEST_READING`` (log 0.1 pCi/L: a reading of
+    0, below what the survey could report) says only that the house's log
+    radon was at most that value:
+
+        log_radon[i] <= log 0.1 :  log P(y <= log 0.1) = log Phi((log 0.1 - mean[i]) / eps)
+        otherwise               :  Normal(mean[i], eps) density, as in ``hierarchical``
+
+    Simulated readings below log 0.1 are recorded as log 0.1, the way the
+    survey recorded them.  Everything else is ``hierarchical``.
+    """
+    with _RecordAsSurvey("log_radon", LOG_LOWEST_READING):
+        hierarchical(county, floor, n_counties, log_radon)
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A model of the book and what the book expects of it.
@@ -326,6 +496,11 @@ MODELS: dict[str, ModelSpec] = {
             should_converge=False,
         ),
         ModelSpec(
+            "separate_shared_noise",
+            separate_shared_noise,
+            "no pooling, textbook: a line per county, one noise for the state",
+        ),
+        ModelSpec(
             "centered",
             centered,
             "partial pooling, centered (the source notebook's model; diverges)",
@@ -359,6 +534,27 @@ MODELS: dict[str, ModelSpec] = {
             uranium,
             "varying intercepts predicted by county soil uranium",
             county_inputs=("log_uranium",),
+        ),
+        ModelSpec(
+            "uranium_slope",
+            uranium_slope,
+            "varying intercepts and slopes, both predicted by soil uranium",
+            county_inputs=("log_uranium",),
+            target_accept=0.9,
+            draws=1500,
+        ),
+        ModelSpec(
+            "contextual",
+            contextual,
+            "uranium, plus the county's share of first-floor readings",
+            county_inputs=("log_uranium", "floor_mean"),
+        ),
+        ModelSpec(
+            "censored",
+            censored,
+            "hierarchical, with the zero readings left-censored",
+            target_accept=0.9,
+            draws=1500,
         ),
         ModelSpec(
             "correlated",

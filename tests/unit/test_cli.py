@@ -46,11 +46,15 @@ def test_models_lists_every_model(tmp_path) -> None:
     assert names == [
         "pooled",
         "separate",
+        "separate_shared_noise",
         "centered",
         "hierarchical",
         "weakly_informative",
         "varying_intercept",
         "uranium",
+        "uranium_slope",
+        "contextual",
+        "censored",
         "correlated",
     ]
 

@@ -130,7 +130,10 @@ def test_pooled_log_density_matches_hand_computation(radon: rb.RadonData) -> Non
 
 
 def test_unknown_model_lists_the_choices() -> None:
-    with pytest.raises(KeyError, match="choose one of: pooled, separate, centered, hierarchical"):
+    with pytest.raises(
+        KeyError,
+        match="choose one of: pooled, separate, separate_shared_noise, centered, hierarchical",
+    ):
         rb.get_model("cubist")
 
 
@@ -243,3 +246,136 @@ def test_prior_predictive_draws_every_site(radon: rb.RadonData) -> None:
     np.testing.assert_array_equal(draws["log_radon"], again["log_radon"])
     with pytest.raises(ValueError, match="draws must be >= 1"):
         prior_predictive("pooled", radon, draws=0)
+
+
+def _hierarchical_params(radon: rb.RadonData, seed: int = 3) -> dict:
+    """A point of the hierarchical model's latent space (the non-centered sites)."""
+    rng = np.random.default_rng(seed)
+    return {
+        "mu_alpha": 1.2,
+        "sigma_alpha": 0.4,
+        "mu_beta": -0.6,
+        "sigma_beta": 0.3,
+        "alpha_decentered": jnp.asarray(rng.normal(size=radon.n_counties)),
+        "beta_decentered": jnp.asarray(rng.normal(size=radon.n_counties)),
+        "eps": 0.75,
+    }
+
+
+def test_separate_shared_noise_log_density_matches_hand_computation(radon: rb.RadonData) -> None:
+    """County lines under Normal(0, 10) priors, and one noise scale for every house."""
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    alpha, beta = rng.normal(1.0, 0.5, 85), rng.normal(-0.5, 0.5, 85)
+    params = {"alpha": jnp.asarray(alpha), "beta": jnp.asarray(beta), "eps": 0.7}
+    value, _ = log_density(rb.separate_shared_noise, (), model_inputs(radon), params)
+    mean = alpha[radon.county] + beta[radon.county] * radon.floor
+    expected = (
+        stats.norm(0, rb.models.SEPARATE_PRIOR_SD).logpdf(alpha).sum()
+        + stats.norm(0, rb.models.SEPARATE_PRIOR_SD).logpdf(beta).sum()
+        + stats.halfcauchy(scale=1).logpdf(0.7)
+        + stats.norm(mean, 0.7).logpdf(radon.log_radon).sum()
+    )
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+    trace = trace_of(rb.separate_shared_noise, radon)
+    assert trace["eps"]["value"].shape == ()
+    assert {k: v["value"].shape for k, v in trace.items() if v["type"] == "sample"} == {
+        "alpha": (85,),
+        "beta": (85,),
+        "eps": (),
+        "log_radon": (919,),
+    }
+
+
+def test_censored_log_density_matches_a_direct_computation(radon: rb.RadonData) -> None:
+    """At the zero readings the likelihood is log P(y <= log 0.1), elsewhere the density.
+
+    The two models share their priors, so their log densities differ by exactly the
+    censored houses' log Phi((log 0.1 - mean) / eps) - log Normal(y | mean, eps).
+    """
+    from scipy import stats
+
+    params = _hierarchical_params(radon)
+    inputs = model_inputs(radon)
+    censored_value, _ = log_density(rb.censored, (), inputs, params)
+    plain_value, _ = log_density(rb.hierarchical, (), inputs, params)
+    alpha = 1.2 + 0.4 * np.asarray(params["alpha_decentered"])
+    beta = -0.6 + 0.3 * np.asarray(params["beta_decentered"])
+    mean = alpha[radon.county] + beta[radon.county] * radon.floor
+    zero = np.isclose(radon.log_radon, np.log(0.1))
+    assert zero.sum() == 4  # the survey's readings of 0 pCi/L
+    limit = rb.models.LOG_LOWEST_READING
+    expected = (
+        stats.norm.logcdf((limit - mean[zero]) / 0.75).sum()
+        - stats.norm(mean[zero], 0.75).logpdf(radon.log_radon[zero]).sum()
+    )
+    assert float(censored_value - plain_value) == pytest.approx(expected, rel=1e-4)
+    # and the pointwise log likelihood of a censored house is that probability
+    trace = handlers.trace(handlers.substitute(rb.censored, params)).get_trace(**inputs)
+    site = trace["log_radon"]
+    pointwise = np.asarray(site["fn"].log_prob(site["value"]))
+    np.testing.assert_allclose(
+        pointwise[zero], stats.norm.logcdf((limit - mean[zero]) / 0.75), rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        pointwise[~zero], stats.norm(mean[~zero], 0.75).logpdf(radon.log_radon[~zero]), rtol=1e-4
+    )
+
+
+def test_censored_simulations_are_recorded_like_the_survey(radon: rb.RadonData) -> None:
+    """Simulated readings below 0.1 pCi/L come out as log 0.1; the rest are untouched."""
+    low = {**_hierarchical_params(radon), "mu_alpha": -2.0}
+    inputs = model_inputs(radon, observed=False)
+    key = jax.random.PRNGKey(1)
+    plain = Predictive(handlers.condition(rb.hierarchical, low), num_samples=20)(key, **inputs)
+    recorded = Predictive(handlers.condition(rb.censored, low), num_samples=20)(key, **inputs)
+    plain, recorded = np.asarray(plain["log_radon"]), np.asarray(recorded["log_radon"])
+    limit = rb.models.LOG_LOWEST_READING
+    below = plain < limit
+    assert below.mean() > 0.2
+    np.testing.assert_allclose(recorded[below], limit, rtol=1e-6)
+    np.testing.assert_array_equal(recorded[~below], plain[~below])
+
+
+def test_uranium_slope_moves_intercepts_and_slopes_with_uranium(radon: rb.RadonData) -> None:
+    spec = rb.get_model("uranium_slope")
+    inputs = model_inputs(radon, observed=False, spec=spec)
+    params = {
+        "mu_alpha": 1.0,
+        "gamma_alpha": 0.7,
+        "sigma_alpha": 0.2,
+        "mu_beta": -0.6,
+        "gamma_beta": -0.3,
+        "sigma_beta": 0.1,
+        "alpha_decentered": jnp.zeros(85),
+        "beta_decentered": jnp.zeros(85),
+        "eps": 0.8,
+    }
+    trace = handlers.trace(handlers.seed(handlers.substitute(rb.uranium_slope, params), 0))
+    sites = trace.get_trace(**inputs)
+    u = radon.county_log_uranium
+    np.testing.assert_allclose(sites["alpha"]["value"], 1.0 + 0.7 * u, rtol=1e-5)
+    np.testing.assert_allclose(sites["beta"]["value"], -0.6 - 0.3 * u, rtol=1e-5, atol=1e-6)
+
+
+def test_contextual_adds_the_county_share_of_first_floor_readings(radon: rb.RadonData) -> None:
+    spec = rb.get_model("contextual")
+    inputs = model_inputs(radon, observed=False, spec=spec)
+    share = radon.county_floor_mean
+    first = np.bincount(radon.county, weights=radon.floor, minlength=85)
+    np.testing.assert_allclose(share, first / radon.houses_per_county)
+    np.testing.assert_allclose(inputs["floor_mean"], share, rtol=1e-6)
+    params = {
+        "mu_alpha": 1.0,
+        "gamma": 0.7,
+        "delta": -0.5,
+        "sigma_alpha": 0.2,
+        "beta": -0.6,
+        "alpha_decentered": jnp.zeros(85),
+        "eps": 0.8,
+    }
+    trace = handlers.trace(handlers.seed(handlers.substitute(rb.contextual, params), 0))
+    alpha = trace.get_trace(**inputs)["alpha"]["value"]
+    expected = 1.0 + 0.7 * radon.county_log_uranium - 0.5 * share
+    np.testing.assert_allclose(alpha, expected, rtol=1e-5, atol=1e-6)
