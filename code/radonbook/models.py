@@ -257,7 +257,7 @@ def uranium_slope(
         beta[c]   ~ Normal(mu_beta + gamma_beta * log_uranium[c], sigma_beta)
         gamma_alpha, gamma_beta  ~ Normal(0, 1)
 
-    other priors as ``hierarchical`` (Gelman and Hill's model of section 13.1,
+    other priors as ``hierarchical`` (Gelman and Hill's model of chapter 13,
     with independent county effects).  ``gamma_beta`` is the change in a
     county's floor effect per unit of log uranium (log pCi/L per log ppm).
     """
@@ -298,8 +298,7 @@ def contextual(
     share of the county's measurements taken on the first floor, so ``beta``
     is now the floor effect *within* a county, and ``delta`` how much more (or
     less) a county whose readings were all on the first floor differs from
-    one whose readings were all in basements than ``beta`` alone implies
-    (Gelman and Hill, section 21.7).
+    one whose readings were all in basements than ``beta`` alone implies.
     """
     mu_alpha = numpyro.sample("mu_alpha", dist.Normal(0.0, 1.0))
     gamma = numpyro.sample("gamma", dist.Normal(0.0, 1.0))
