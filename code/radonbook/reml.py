@@ -7,6 +7,7 @@
     beta[c]  = mu_beta + Normal(0, sigma_beta)
 
 with alpha[c] and beta[c] independent (as in ``radonbook.models.hierarchical``),
+or correlated (``correlated=True``, as in ``radonbook.models.correlated``),
 by restricted maximum likelihood (REML) with ``statsmodels.regression.
 mixed_linear_model.MixedLM``.  REML gives point estimates of the three scales and
 the conditional means of the county effects given those estimates (BLUPs);
@@ -65,6 +66,9 @@ class RemlFit:
         scales).  A county without houses gets the population value.
     restricted_loglike : float
         The maximised REML log-likelihood.
+    rho : float
+        Correlation of a county's intercept and slope: estimated when the fit
+        was asked for with ``correlated=True``, else 0 by construction.
     notes : tuple of str
         What statsmodels warned about on the way to a converged fit (e.g. a
         variance on the boundary, an optimiser retried), for the record.
@@ -81,6 +85,7 @@ class RemlFit:
     beta: np.ndarray
     restricted_loglike: float
     notes: tuple[str, ...] = ()
+    rho: float = 0.0
 
     def interval(self, name: str, level: float = 0.9) -> tuple[float, float]:
         """Wald interval ``estimate -/+ z * se`` of ``mu_alpha`` or ``mu_beta``."""
@@ -93,7 +98,9 @@ class RemlFit:
         return estimate - z * se, estimate + z * se
 
 
-def reml_fit(data: RadonData, *, varying_slope: bool = True, maxiter: int = 1000) -> RemlFit:
+def reml_fit(
+    data: RadonData, *, varying_slope: bool = True, correlated: bool = False, maxiter: int = 1000
+) -> RemlFit:
     """Fit the hierarchical model (independent county intercepts and slopes) by REML.
 
     Parameters
@@ -103,6 +110,10 @@ def reml_fit(data: RadonData, *, varying_slope: bool = True, maxiter: int = 1000
     varying_slope : bool
         False fixes ``sigma_beta`` at 0: the varying-intercept model, every
         county with the slope ``mu_beta``.
+    correlated : bool
+        True estimates the correlation ``rho`` of a county's intercept and
+        slope as well (the model ``radonbook.models.correlated``); needs
+        ``varying_slope``.
     maxiter : int
         Iterations allowed to each optimiser (BFGS, then L-BFGS if BFGS fails).
 
@@ -127,6 +138,8 @@ def reml_fit(data: RadonData, *, varying_slope: bool = True, maxiter: int = 1000
     from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
 
+    if correlated and not varying_slope:
+        raise ValueError("correlated=True needs varying_slope=True: there is no slope to correlate")
     floor = data.floor.astype(float)
     exog = np.column_stack([np.ones(data.n_houses), floor])
     exog_re = exog if varying_slope else exog[:, :1]
@@ -134,10 +147,13 @@ def reml_fit(data: RadonData, *, varying_slope: bool = True, maxiter: int = 1000
     k_re = exog_re.shape[1]
     # Estimate the fixed effects and the variances; hold the covariance of
     # alpha and beta at its start value, 0 (start cov_re is the identity).
+    # With ``correlated`` every entry of cov_re is free.
     free = MixedLMParams.from_components(np.ones(2), cov_re=np.eye(k_re))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = model.fit(reml=True, free=free, method=_OPTIMISERS, maxiter=maxiter)
+        result = model.fit(
+            reml=True, free=None if correlated else free, method=_OPTIMISERS, maxiter=maxiter
+        )
     notes = []
     for warning in caught:
         if not issubclass(warning.category, ConvergenceWarning | SingularMatrixWarning):
@@ -153,7 +169,7 @@ def reml_fit(data: RadonData, *, varying_slope: bool = True, maxiter: int = 1000
             + "; ".join(notes)
         )
     cov_re = np.asarray(result.cov_re)
-    if k_re == 2 and cov_re[0, 1] != 0.0:  # the structure fitted must be the book's
+    if k_re == 2 and not correlated and cov_re[0, 1] != 0.0:  # the structure asked for
         raise RemlConvergenceError(f"alpha and beta came out correlated (cov {cov_re[0, 1]:g})")
     alpha = np.full(data.n_counties, float(result.fe_params[0]))
     beta = np.full(data.n_counties, float(result.fe_params[1]))
@@ -173,6 +189,7 @@ def reml_fit(data: RadonData, *, varying_slope: bool = True, maxiter: int = 1000
         beta=beta,
         restricted_loglike=float(result.llf),
         notes=tuple(notes),
+        rho=float(cov_re[0, 1] / np.sqrt(cov_re[0, 0] * cov_re[1, 1])) if correlated else 0.0,
     )
 
 

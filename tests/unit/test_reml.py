@@ -200,3 +200,33 @@ def test_figure_shows_posterior_mean_minus_reml_for_each_county(anchor) -> None:
         assert "REML" in ax.get_xlabel()
     assert fig.legends  # under the panels
     fig.canvas.draw()
+
+
+def test_correlated_fit_recovers_the_correlation_of_intercepts_and_slopes(radon) -> None:
+    """On a design with both floors in every county, REML finds a simulated rho of -0.6."""
+    counties, per_county, rho = 60, 20, -0.6
+    county = np.repeat(np.arange(counties), per_county)
+    floor = np.tile(np.arange(per_county) % 2, counties)
+    names = tuple(f"C{i}" for i in range(counties))
+    covariance = np.array([[0.25, rho * 0.25], [rho * 0.25, 0.25]])  # both scales 0.5
+    estimates, independent = [], []
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        effects = rng.multivariate_normal([1.5, -0.7], covariance, counties)
+        mean = effects[county, 0] + effects[county, 1] * floor
+        data = rb.from_arrays(county, floor, rng.normal(mean, 0.5), names)
+        fit = rb.reml_fit(data, correlated=True)
+        estimates.append(fit.rho)
+        independent.append(rb.reml_fit(data).rho)
+        # the free covariance fits at least as well as the one held at zero
+        assert fit.restricted_loglike >= rb.reml_fit(data).restricted_loglike - 1e-6
+    assert abs(np.mean(estimates) - rho) < 0.12, estimates
+    assert independent == [0.0] * 4
+
+
+def test_correlated_fit_of_the_survey_and_its_guard(radon, anchor) -> None:
+    fit = rb.reml_fit(radon, correlated=True)
+    assert -1 < fit.rho < 0
+    assert fit.restricted_loglike > anchor.restricted_loglike
+    with pytest.raises(ValueError, match="needs varying_slope=True"):
+        rb.reml_fit(radon, varying_slope=False, correlated=True)
