@@ -498,6 +498,7 @@ MODELS: dict[str, ModelSpec] = {
             "separate_shared_noise",
             separate_shared_noise,
             "no pooling, textbook: a line per county, one noise for the state",
+            draws=1500,
         ),
         ModelSpec(
             "centered",
@@ -505,7 +506,7 @@ MODELS: dict[str, ModelSpec] = {
             "partial pooling, centered (the source notebook's model; diverges)",
             should_converge=False,  # NumPyro's defaults, as the source notebook sampled it
         ),
-        # Draws and target acceptance below: benchmarks/convergence_margin.py, seeds 0-3, the
+        # Draws and target acceptance: benchmarks/convergence_margin.py, seeds 0-3, the
         # survey and the survey + 1.  At 0.8 the slope-scale models diverge about once in
         # 4,000 to 12,000 draws, so more draws alone do not pass; smaller steps do.
         ModelSpec(
@@ -547,6 +548,7 @@ MODELS: dict[str, ModelSpec] = {
             contextual,
             "uranium, plus the county's share of first-floor readings",
             county_inputs=("log_uranium", "floor_mean"),
+            draws=1500,
         ),
         ModelSpec(
             "censored",
