@@ -57,8 +57,8 @@ def test_model_and_data_change_the_key(radon) -> None:
 
 MODEL_NAMES = list(rb.MODELS)
 CALLERS = {
-    "centered": {"hierarchical", "weakly_informative"},
-    "hierarchical": {"weakly_informative"},
+    "centered": {"hierarchical", "weakly_informative", "censored"},
+    "hierarchical": {"weakly_informative", "censored"},
 }
 """Models whose functions call another model's: an edit to the callee refits them too."""
 
@@ -124,12 +124,13 @@ def test_an_edit_to_one_model_changes_only_its_keys(tmp_path, model) -> None:
         (_plant("_ReplacePriors", "planted = 1"), {"weakly_informative"}),
         (
             lambda text: text.replace("Normal(0.0, SEPARATE_PRIOR_SD)", "Normal(0.0, 1.0)"),
-            {"separate"},
+            {"separate", "separate_shared_noise"},
         ),
         (
             lambda text: text.replace("SEPARATE_PRIOR_SD = 10.0", "SEPARATE_PRIOR_SD = 5.0"),
-            {"separate"},
+            {"separate", "separate_shared_noise"},
         ),
+        (_plant("RecordedReading", "planted = 1"), {"censored"}),
         (
             lambda text: text.replace("dist.HalfCauchy(1.0)", "dist.HalfCauchy(2.0)"),
             set(MODEL_NAMES),
@@ -147,7 +148,8 @@ def test_an_edit_to_one_model_changes_only_its_keys(tmp_path, model) -> None:
         "a constant one model reads",
         "a helper one model calls",
         "a county prior",
-        "a constant the separate model reads",
+        "a constant the separate models read",
+        "the distribution of a recorded reading",
         "a prior in every model",
         "the ModelSpec class",
         "a new model",
