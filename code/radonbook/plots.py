@@ -936,16 +936,18 @@ def plot_heldout(table: Mapping[str, Mapping[str, float]]) -> Figure:
     """RMSD of each model under each way of measuring it (grouped bars).
 
     ``table`` maps a measure (e.g. "in sample", "5-fold") to a mapping from
-    model name to RMSD in log pCi/L.
+    model name to RMSD in log pCi/L.  A model missing from a measure (one
+    with no score there, say) leaves its slot in that group empty.
     """
     fig = book_figure(3.6)
     ax = fig.subplots()
     measures = list(table)
-    models = list(next(iter(table.values())))
+    models = list(dict.fromkeys(model for scores in table.values() for model in scores))
     width = 0.8 / len(models)
     for i, model in enumerate(models):
-        values = [table[m][model] for m in measures]
-        x = np.arange(len(measures)) + (i - (len(models) - 1) / 2) * width
+        scored = [k for k, m in enumerate(measures) if model in table[m]]
+        values = [table[measures[k]][model] for k in scored]
+        x = np.array(scored) + (i - (len(models) - 1) / 2) * width
         bars = ax.bar(
             x, values, width, color=MODEL_COLOURS.get(model, OKABE_ITO["grey"]), label=model
         )

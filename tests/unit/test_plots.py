@@ -217,6 +217,17 @@ def test_heldout_figure_has_a_bar_per_model_and_measure() -> None:
     assert heights == [0.7, 0.8, 0.85, 0.9]
 
 
+def test_heldout_figure_leaves_a_missing_score_out() -> None:
+    table = {"in sample": {"a": 0.7, "b": 0.8}, "held out": {"a": 0.9}}
+    fig = plots.plot_heldout(table)
+    bars = {
+        (round(p.get_x() + p.get_width() / 2, 2), round(p.get_height(), 2))
+        for p in fig.axes[0].patches
+    }
+    assert bars == {(-0.2, 0.7), (0.2, 0.8), (0.8, 0.9)}  # b's slot in "held out" stays empty
+    assert [t.get_text() for t in fig.axes[0].texts] == ["0.70", "0.90", "0.80"]
+
+
 def test_new_model_figures(radon, short_fits) -> None:
     import numpy as np
 
