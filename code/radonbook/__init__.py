@@ -57,7 +57,7 @@ from .reml import (
     reml_fit,
 )
 from .settings import SamplerSettings
-from .summary import posterior_interval, posterior_means
+from .summary import county_intervals, posterior_interval, posterior_means
 
 __version__ = "0.1.0"
 
@@ -89,6 +89,7 @@ __all__ = [
     "convergence_table",
     "correlated",
     "county_effects_given_scales",
+    "county_intervals",
     "divergences",
     "divergences_by_county",
     "failing_counties",

@@ -43,7 +43,9 @@ from .settings import REFITS, SamplerSettings
 __all__ = [
     "SMALL_COUNTY",
     "HeldOut",
+    "clustered_standard_error",
     "county_folds",
+    "elpd_difference",
     "held_out_schemes",
     "kept_from_county",
     "kfold",
@@ -123,14 +125,20 @@ def kept_from_county(data: RadonData, keep: np.ndarray) -> np.ndarray:
 
 
 def paired_difference(
-    first: HeldOut, second: HeldOut, houses: np.ndarray | None = None
+    first: HeldOut,
+    second: HeldOut,
+    houses: np.ndarray | None = None,
+    clusters: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Mean squared error of ``first`` minus that of ``second``, with its paired standard error.
 
     Both models predicted the same houses, so the difference is taken house
     by house, ``d_i = (y_i - first_i)**2 - (y_i - second_i)**2``, and its
     standard error is ``std(d) / sqrt(n)``: far smaller than comparing the
-    two errors as if they were independent.
+    two errors as if they were independent.  That treats the houses as
+    independent; with ``clusters`` (each house's county) the standard error
+    is :func:`clustered_standard_error`'s instead, which lets the houses of a
+    county, who share its parameters, err together.
 
     Parameters
     ----------
@@ -138,6 +146,8 @@ def paired_difference(
         Held-out predictions of the same houses.
     houses : ndarray of bool, shape (n_houses,), optional
         Compare only these houses.  Default: all.
+    clusters : ndarray of int, shape (n_houses,), optional
+        Each house's cluster (county index).  Default: every house its own.
 
     Returns
     -------
@@ -148,11 +158,87 @@ def paired_difference(
     if not np.array_equal(first.observed, second.observed):
         raise ValueError("first and second must predict the same houses")
     d = (first.observed - first.predicted) ** 2 - (second.observed - second.predicted) ** 2
+    if clusters is None:
+        clusters = np.arange(d.size)
+    clusters = np.asarray(clusters)
+    if clusters.shape != d.shape:
+        raise ValueError(f"clusters has shape {clusters.shape}, the houses {d.shape}")
     if houses is not None:
-        d = d[np.asarray(houses, bool)]
+        chosen = np.asarray(houses, bool)
+        d, clusters = d[chosen], clusters[chosen]
     if d.size < 2:
         raise ValueError(f"need at least 2 houses to compare, got {d.size}")
-    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
+    return float(d.mean()), clustered_standard_error(d, clusters)
+
+
+def clustered_standard_error(values: np.ndarray, clusters: np.ndarray) -> float:
+    """Standard error of the mean of ``values`` when those in one cluster may be correlated.
+
+    The values of a cluster are summed, ``S_k``, and the mean's standard
+    error is taken from the spread of those sums about what the mean
+    predicts for a cluster of that size, ``n_k * mean``:
+
+        SE = sqrt(K / (K - 1) * sum_k (S_k - n_k * mean)**2) / n
+
+    over the ``K`` clusters and ``n`` values (the cluster-robust standard
+    error of a mean).  With one value per cluster it is ``std(values) /
+    sqrt(n)`` (``ddof=1``); with ``K`` clusters of equal size it is
+    ``sqrt(K * var(S_k)) / n``.  Values correlated within clusters make it
+    larger than the independent one; the standard error of a sum, such as
+    an elpd, is ``n`` times it.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        One value per house (a pointwise difference).
+    clusters : ndarray, shape (n,)
+        Each value's cluster label (county index).
+
+    Returns
+    -------
+    float
+        The standard error, in the units of ``values``.
+    """
+    values, clusters = np.asarray(values, float), np.asarray(clusters)
+    if values.shape != clusters.shape or values.ndim != 1:
+        raise ValueError(f"values {values.shape} and clusters {clusters.shape} must be (n,)")
+    labels, index = np.unique(clusters, return_inverse=True)
+    if labels.size < 2:
+        raise ValueError(f"need at least 2 clusters, got {labels.size}")
+    sums = np.bincount(index, weights=values)
+    sizes = np.bincount(index)
+    deviations = sums - sizes * values.mean()
+    k, n = labels.size, values.size
+    return float(np.sqrt(k / (k - 1) * np.sum(deviations**2)) / n)
+
+
+def elpd_difference(
+    first: az.ELPDData, second: az.ELPDData, clusters: np.ndarray | None = None
+) -> tuple[float, float]:
+    """elpd of ``second`` minus that of ``first``, with its paired standard error.
+
+    The difference of the pointwise ``loo_i``, summed over houses; its
+    standard error is ``n`` times :func:`clustered_standard_error` of the
+    pointwise differences (each house its own cluster by default, which
+    matches ``arviz.compare``'s ``dse`` up to ``ddof``).
+
+    Parameters
+    ----------
+    first, second : arviz.ELPDData
+        PSIS-LOO results with ``pointwise=True`` for the same houses.
+    clusters : ndarray of int, shape (n_houses,), optional
+        Each house's cluster (county index).
+
+    Returns
+    -------
+    (float, float)
+        The difference (positive when ``first`` predicts worse) and its
+        standard error, both in log density summed over houses.
+    """
+    d = second.loo_i.values - first.loo_i.values
+    if clusters is None:
+        clusters = np.arange(d.size)
+    return float(d.sum()), d.size * clustered_standard_error(d, clusters)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from .data import RadonData
 __all__ = [
     "FIGURE_WIDTH",
     "FONT_SIZE",
+    "GELMAN_HILL_COUNTIES",
     "MODEL_COLOURS",
     "OKABE_ITO",
     "SMALL_FONT",
@@ -57,6 +58,7 @@ __all__ = [
     "plot_houses_per_county",
     "plot_intercept_shrinkage",
     "plot_intercepts_vs_uranium",
+    "plot_pooling_lines",
     "plot_ppc_densities",
     "plot_ppc_statistics",
     "plot_predictions",
@@ -341,6 +343,89 @@ def plot_regression_lines(
         ax.set_xlabel(f"{name}\n({rows.sum()} houses,\n{data.floor[rows].sum()} first floor)")
     axes[0].set_ylabel(LOG_RADON_LABEL)
     _legend_below(fig, axes[0])
+    return fig
+
+
+GELMAN_HILL_COUNTIES = (
+    "LAC QUI PARLE",
+    "AITKIN",
+    "KOOCHICHING",
+    "DOUGLAS",
+    "CLAY",
+    "STEARNS",
+    "RAMSEY",
+    "ST LOUIS",
+)
+"""The eight counties of Gelman and Hill's figure 12.4 (2007), from 2 houses to 116."""
+
+_POOLING_STYLES = (  # (colour, line style, width) of complete, no and partial pooling
+    (MODEL_COLOURS["pooled"], "--", 1.8),
+    (MODEL_COLOURS["separate"], "-.", 1.8),
+    (MODEL_COLOURS["hierarchical"], "-", 2.2),
+)
+
+
+@_styled
+def plot_pooling_lines(
+    data: RadonData,
+    fits: Mapping[str, az.InferenceData],
+    counties: Sequence[str] = GELMAN_HILL_COUNTIES,
+    columns: int = 4,
+) -> Figure:
+    """Complete, no and partial pooling lines together in county panels (Gelman and Hill 12.4).
+
+    Parameters
+    ----------
+    data : RadonData
+    fits : mapping of label to InferenceData, three entries
+        In this order: complete pooling, no pooling, partial pooling (the
+        labels go in the legend).  Each line is the posterior mean intercept
+        plus the posterior mean slope times floor, log pCi/L.
+    counties : sequence of str
+        One panel each, in reading order.
+    columns : int
+        Panels per row.
+
+    Where a county has no first-floor reading, the no-pooling slope is only
+    its prior, so that line is drawn as a mark at the basement alone.  The
+    houses are dots, jittered sideways by floor.
+    """
+    if len(fits) != len(_POOLING_STYLES):
+        raise ValueError(f"fits needs complete, no and partial pooling, got {list(fits)}")
+    rows = -(-len(counties) // columns)
+    fig = book_figure(2.3 * rows + 0.9)
+    axes = np.atleast_1d(fig.subplots(rows, columns, sharex=True, sharey=True)).ravel()
+    x = np.array([-0.15, 1.15])
+    for index, (ax, name) in enumerate(zip(axes, counties, strict=False)):
+        county = data.county_index(name)
+        houses = data.county == county
+        has_first_floor = data.floor[houses].sum() > 0
+        for style, (label, idata) in zip(_POOLING_STYLES, fits.items(), strict=True):
+            colour, dashes, width = style
+            *_, alpha, beta = _line_draws(idata, county, 1)
+            if style is _POOLING_STYLES[1] and not has_first_floor:
+                ax.plot([0.0], [alpha], marker="D", color=colour, ls="none", ms=5)
+                ax.plot([], [], color=colour, ls=dashes, lw=width, label=label)
+                continue
+            ax.plot(x, alpha + beta * x, color=colour, ls=dashes, lw=width, label=label)
+        ax.scatter(
+            data.floor[houses] + _jitter(houses.sum(), index, 0.05),
+            data.log_radon[houses],
+            color=OKABE_ITO["black"],
+            s=12,
+            alpha=0.7,
+            linewidth=0,
+            zorder=3,
+            label="measured house",
+        )
+        ax.set_xlabel(f"{name}\n({houses.sum()} houses)", fontsize=SMALL_FONT)
+    for ax in axes[len(counties) :]:
+        ax.set_visible(False)
+    axes[0].set_xticks([0, 1], FLOOR_LABELS)
+    axes[0].set_xlim(-0.3, 1.3)
+    for ax in axes[::columns]:
+        ax.set_ylabel(LOG_RADON_LABEL)
+    _legend_below(fig, axes[0], ncols=2)
     return fig
 
 
@@ -851,16 +936,18 @@ def plot_heldout(table: Mapping[str, Mapping[str, float]]) -> Figure:
     """RMSD of each model under each way of measuring it (grouped bars).
 
     ``table`` maps a measure (e.g. "in sample", "5-fold") to a mapping from
-    model name to RMSD in log pCi/L.
+    model name to RMSD in log pCi/L.  A model missing from a measure (one
+    with no score there, say) leaves its slot in that group empty.
     """
     fig = book_figure(3.6)
     ax = fig.subplots()
     measures = list(table)
-    models = list(next(iter(table.values())))
+    models = list(dict.fromkeys(model for scores in table.values() for model in scores))
     width = 0.8 / len(models)
     for i, model in enumerate(models):
-        values = [table[m][model] for m in measures]
-        x = np.arange(len(measures)) + (i - (len(models) - 1) / 2) * width
+        scored = [k for k, m in enumerate(measures) if model in table[m]]
+        values = [table[measures[k]][model] for k in scored]
+        x = np.array(scored) + (i - (len(models) - 1) / 2) * width
         bars = ax.bar(
             x, values, width, color=MODEL_COLOURS.get(model, OKABE_ITO["grey"]), label=model
         )

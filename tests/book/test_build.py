@@ -17,7 +17,7 @@ from conftest import COPY_IGNORE, build_book, toc_pages
 FIGURES = {
     "data": 2,
     "separate": 2,
-    "hierarchical": 2,
+    "hierarchical": 3,
     "rmsd": 3,
     "shrinkage": 2,
     "reparameterisation": 1,

@@ -7,9 +7,12 @@ import warnings
 import numpy as np
 import pytest
 import radonbook as rb
+import xarray as xr
 from radonbook.crossval import (
     HeldOut,
+    clustered_standard_error,
     county_folds,
+    elpd_difference,
     held_out_schemes,
     kept_from_county,
     kfold,
@@ -184,3 +187,82 @@ def test_paired_difference_is_the_mean_squared_error_gap_and_its_standard_error(
     other = HeldOut("c", observed + 1, observed, None)
     with pytest.raises(ValueError, match="same houses"):
         paired_difference(first, other)
+
+
+def test_clustered_standard_error_with_singleton_clusters_is_the_independent_one() -> None:
+    d = np.random.default_rng(0).normal(0.3, 1.0, size=50)
+    assert clustered_standard_error(d, np.arange(50)) == pytest.approx(
+        d.std(ddof=1) / np.sqrt(50), rel=1e-12
+    )
+
+
+def test_clustered_standard_error_grows_as_expected_when_clusters_move_together() -> None:
+    # K clusters of m equal values: only K independent values, so the standard error is
+    # larger than the independent one by sqrt((n - 1) / (K - 1)), about sqrt(m).
+    k, m = 12, 6
+    d = np.repeat(np.random.default_rng(1).normal(size=k), m)
+    clusters = np.repeat(np.arange(k), m)
+    independent = d.std(ddof=1) / np.sqrt(k * m)
+    factor = np.sqrt((k * m - 1) / (k - 1))
+    assert clustered_standard_error(d, clusters) == pytest.approx(factor * independent, rel=1e-12)
+
+
+def test_clustered_standard_error_by_hand() -> None:
+    # Clusters {1, 5}, {6}, {0, 0, 6}: mean 3; sums 6, 6, 6 against 2 * 3, 1 * 3, 3 * 3,
+    # so deviations 0, 3, -3, and SE = sqrt(3 / 2 * 18) / 6 = sqrt(27) / 6.  (Equal sums:
+    # their own spread is 0, but the clusters differ in size, so the mean is uncertain.)
+    d = np.array([1.0, 5.0, 6.0, 0.0, 0.0, 6.0])
+    clusters = np.array([0, 0, 1, 2, 2, 2])
+    assert clustered_standard_error(d, clusters) == pytest.approx(np.sqrt(27) / 6, rel=1e-12)
+    with pytest.raises(ValueError, match="at least 2 clusters"):
+        clustered_standard_error(d, np.zeros(6))
+
+
+def test_clustered_standard_error_matches_the_spread_of_the_mean_over_simulations() -> None:
+    # Unequal clusters (sizes like the survey's), a shared effect per cluster and a mean far
+    # from zero: the estimate must track the true spread of the mean, not the cluster sizes.
+    rng = np.random.default_rng(2)
+    sizes = rng.integers(1, 40, size=60)
+    clusters = np.repeat(np.arange(sizes.size), sizes)
+    means, ses = [], []
+    for _ in range(2000):
+        d = 1.0 + rng.normal(0, 0.5, sizes.size)[clusters] + rng.normal(0, 1, clusters.size)
+        means.append(d.mean())
+        ses.append(clustered_standard_error(d, clusters))
+    assert np.mean(ses) == pytest.approx(np.std(means), rel=0.1)
+    independent = np.std(d, ddof=1) / np.sqrt(d.size)
+    assert np.std(means) > 2 * independent  # the case where clustering matters
+
+
+def test_paired_difference_with_clusters_uses_the_clustered_standard_error() -> None:
+    observed = np.zeros(6)
+    first = HeldOut("a", observed, np.sqrt(np.array([1.0, 5.0, 2.0, 0.0, 0.0, 4.0])), None)
+    second = HeldOut("b", observed, observed, None)
+    clusters = np.array([0, 0, 1, 2, 2, 2])
+    mean, se = paired_difference(first, second, clusters=clusters)
+    assert mean == pytest.approx(2.0)
+    assert se == pytest.approx(clustered_standard_error(first.predicted**2, clusters))
+    assert se != pytest.approx(paired_difference(first, second)[1])
+    chosen = np.array([True, True, True, False, False, True])
+    mean, se = paired_difference(first, second, houses=chosen, clusters=clusters)
+    assert mean == pytest.approx(3.0)
+    assert se == pytest.approx(
+        clustered_standard_error(np.array([1.0, 5.0, 2.0, 4.0]), clusters[chosen])
+    )
+    with pytest.raises(ValueError, match="clusters has shape"):
+        paired_difference(first, second, clusters=clusters[:3])
+
+
+def test_elpd_difference_is_the_summed_gap_with_n_times_the_mean_standard_error() -> None:
+    class Loo:  # the one attribute elpd_difference reads from arviz.ELPDData
+        def __init__(self, values: np.ndarray) -> None:
+            self.loo_i = xr.DataArray(values)
+
+    rng = np.random.default_rng(3)
+    better, worse = rng.normal(size=40), rng.normal(size=40) - 0.5
+    clusters = np.repeat(np.arange(8), 5)
+    diff, se = elpd_difference(Loo(worse), Loo(better), clusters)
+    assert diff == pytest.approx(np.sum(better - worse))
+    assert se == pytest.approx(40 * clustered_standard_error(better - worse, clusters))
+    _, se_houses = elpd_difference(Loo(worse), Loo(better))
+    assert se_houses == pytest.approx(np.sqrt(40) * np.std(better - worse, ddof=1))

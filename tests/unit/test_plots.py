@@ -110,6 +110,43 @@ def test_regression_lines_figure(radon, short_fits) -> None:
     assert "0 first floor" in fig.axes[0].get_xlabel()
 
 
+def test_pooling_lines_draw_the_three_posterior_mean_lines_in_each_county(radon) -> None:
+    fits = {
+        "complete": synthetic_fit("pooled", radon),
+        "none": synthetic_fit("separate_shared_noise", radon),
+        "partial": synthetic_fit("hierarchical", radon),
+    }
+    no_first_floor = next(
+        name
+        for name in radon.county_names
+        if radon.floor[radon.county == radon.county_index(name)].sum() == 0
+    )
+    counties = ["AITKIN", "ST LOUIS", no_first_floor]
+    fig = plots.plot_pooling_lines(radon, fits, counties, columns=2)
+    assert_readable(fig, 3)
+    assert not fig.axes[3].get_visible()  # the empty fourth panel
+    assert legend_texts(fig) == ["complete", "none", "partial", "measured house"]
+    for ax, name in zip(fig.axes, counties, strict=False):
+        county = radon.county_index(name)
+        assert name in ax.get_xlabel()
+        assert len(ax.collections[0].get_offsets()) == radon.houses_per_county[county]
+        drawn = {line.get_label(): line for line in ax.get_lines()}
+        for label, idata in fits.items():
+            alpha = idata.posterior["alpha"].mean(("chain", "draw")).values
+            beta = idata.posterior["beta"].mean(("chain", "draw")).values
+            if alpha.ndim:
+                alpha, beta = alpha[county], beta[county]
+            x, y = drawn[label].get_data()
+            if label == "none" and name == no_first_floor:
+                assert len(x) == 0  # its slope is only the prior: a mark at the basement
+                mark = [line for line in ax.get_lines() if line.get_marker() == "D"]
+                np.testing.assert_allclose(mark[0].get_ydata(), [alpha], rtol=1e-6)
+                continue
+            np.testing.assert_allclose(y, alpha + beta * np.asarray(x), rtol=1e-6)
+    with pytest.raises(ValueError, match="complete, no and partial pooling"):
+        plots.plot_pooling_lines(radon, {"complete": fits["complete"]})
+
+
 def test_shrinkage_figure_moves_every_county(radon, short_fits) -> None:
     fig = plots.plot_shrinkage(radon, short_fits["separate"], short_fits["hierarchical"])
     ax = fig.axes[0]
@@ -178,6 +215,17 @@ def test_heldout_figure_has_a_bar_per_model_and_measure() -> None:
     assert_readable(fig, 1)
     heights = sorted(round(p.get_height(), 2) for p in fig.axes[0].patches)
     assert heights == [0.7, 0.8, 0.85, 0.9]
+
+
+def test_heldout_figure_leaves_a_missing_score_out() -> None:
+    table = {"in sample": {"a": 0.7, "b": 0.8}, "held out": {"a": 0.9}}
+    fig = plots.plot_heldout(table)
+    bars = {
+        (round(p.get_x() + p.get_width() / 2, 2), round(p.get_height(), 2))
+        for p in fig.axes[0].patches
+    }
+    assert bars == {(-0.2, 0.7), (0.2, 0.8), (0.8, 0.9)}  # b's slot in "held out" stays empty
+    assert [t.get_text() for t in fig.axes[0].texts] == ["0.70", "0.90", "0.80"]
 
 
 def test_new_model_figures(radon, short_fits) -> None:
@@ -415,6 +463,14 @@ def figure_cases(radon, short_fits, ppc_results) -> dict[str, object]:
         "plot_houses_per_county": lambda: plots.plot_houses_per_county(radon),
         "plot_county_data": lambda: plots.plot_county_data(radon),
         "plot_regression_lines": lambda: plots.plot_regression_lines(radon, short_fits),
+        "plot_pooling_lines": lambda: plots.plot_pooling_lines(
+            radon,
+            {
+                "complete": synthetic_fit("pooled", radon),
+                "none": synthetic_fit("separate_shared_noise", radon),
+                "partial": hierarchical,
+            },
+        ),
         "plot_shrinkage": lambda: plots.plot_shrinkage(radon, separate, hierarchical),
         "plot_trace": lambda: plots.plot_trace(hierarchical),
         "plot_funnel": lambda: plots.plot_funnel(

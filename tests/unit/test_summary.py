@@ -42,3 +42,20 @@ def test_county_means_are_indexed_by_county(draws) -> None:
 def test_bad_requests_are_refused(draws, call, message) -> None:
     with pytest.raises(ValueError, match=message):
         call(draws)
+
+
+def test_county_intervals_are_the_quantiles_of_each_county(draws) -> None:
+    table = rb.county_intervals(draws, "alpha")
+    assert list(table.index) == ["A", "B", "C"]
+    assert list(table.columns) == ["low", "median", "high", "width"]
+    # standard normal draws: 90 % interval -1.645 to 1.645
+    np.testing.assert_allclose(table["low"], -1.645, atol=0.1)
+    np.testing.assert_allclose(table["high"], 1.645, atol=0.1)
+    np.testing.assert_allclose(table["width"], table["high"] - table["low"])
+    a = draws.posterior["alpha"].values[..., 0].ravel()
+    assert table.loc["A", "median"] == pytest.approx(np.median(a))
+    assert rb.county_intervals(draws, "alpha", probability=0.5)["width"].max() < 1.5
+    with pytest.raises(ValueError, match="not a per-county parameter"):
+        rb.county_intervals(draws, "mu")
+    with pytest.raises(ValueError, match="probability must be in"):
+        rb.county_intervals(draws, "alpha", probability=1.0)
