@@ -40,6 +40,7 @@ from .data import RadonData
 
 __all__ = [
     "FIGURE_WIDTH",
+    "FITTED_ALPHA",
     "FONT_SIZE",
     "MODEL_COLOURS",
     "OKABE_ITO",
