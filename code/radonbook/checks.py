@@ -25,12 +25,17 @@ from .inference import model_inputs
 from .models import get_model
 
 __all__ = [
+    "POPULATION_SITES",
     "PPC",
     "RMSD",
     "between_county_f",
     "beyond_histogram",
+    "count_at_most",
     "expected_log_radon",
     "histogram_bins",
+    "new_county_effects",
+    "new_county_replicates",
+    "population_ppc",
     "ppc_statistic",
     "prior_predictive",
     "rmsd",
@@ -183,7 +188,13 @@ def ppc_statistic(
         raise ValueError("idata has no posterior_predictive group: fit it with radonbook.fit")
     observed = idata.observed_data["log_radon"].values.astype(np.float64)
     replicated = idata.posterior_predictive["log_radon"].values.astype(np.float64)
-    replicated = replicated.reshape(-1, observed.shape[-1])
+    return _ppc(replicated.reshape(-1, observed.shape[-1]), observed, statistic, houses)
+
+
+def _ppc(
+    replicated: np.ndarray, observed: np.ndarray, statistic: Statistic, houses: np.ndarray | None
+) -> PPC:
+    """The check of :func:`ppc_statistic` on replicated data of shape (m, n_houses)."""
     if houses is not None:
         houses = np.asarray(houses)
         if houses.dtype != bool or houses.shape != observed.shape:
@@ -200,6 +211,80 @@ def ppc_statistic(
         )
     t_obs = float(np.asarray(statistic(observed[None, :]))[0])
     return PPC(replicated=t_rep, observed=t_obs, p_value=float(np.mean(t_rep >= t_obs)))
+
+
+POPULATION_SITES = ("mu_alpha", "sigma_alpha", "mu_beta", "sigma_beta", "eps")
+"""The hierarchical model's population and noise: what :func:`new_county_effects` draws from."""
+
+
+def new_county_effects(
+    idata: az.InferenceData, seed: int | np.random.Generator = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """New intercepts and slopes for every county, drawn from the fitted population.
+
+    For each posterior draw s and county c, independently of the fitted
+    ``alpha[s, c]`` and ``beta[s, c]``::
+
+        alpha_new[s, c] ~ Normal(mu_alpha[s], sigma_alpha[s])
+        beta_new[s, c]  ~ Normal(mu_beta[s], sigma_beta[s])
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit of a model with the sites of :data:`POPULATION_SITES` (``hierarchical``).
+    seed : int or numpy.random.Generator
+        Seed of the draws.
+
+    Returns
+    -------
+    (alpha_new, beta_new) : ndarray of float, each shape (chains * draws, n_counties)
+        In log pCi/L.
+    """
+    population = _population(idata)
+    rng = np.random.default_rng(seed)
+    shape = (population["eps"].size, int(idata.posterior.attrs["n_counties"]))
+    alpha = rng.normal(population["mu_alpha"][:, None], population["sigma_alpha"][:, None], shape)
+    beta = rng.normal(population["mu_beta"][:, None], population["sigma_beta"][:, None], shape)
+    return alpha, beta
+
+
+def new_county_replicates(idata: az.InferenceData, seed: int = 0) -> np.ndarray:
+    """Replicated surveys in which every county is a new one from the fitted population.
+
+    The houses keep their counties and floors; for each posterior draw s the
+    counties get the effects of :func:`new_county_effects`, and
+    ``y_rep[s, i] ~ Normal(alpha_new[s, c[i]] + beta_new[s, c[i]] * floor[i], eps[s])``.
+    A statistic of these tests the population model (how different counties
+    are), where the fit's own replicates reuse the fitted county effects.
+
+    Returns
+    -------
+    ndarray of float, shape (chains * draws, n_houses)
+        In log pCi/L.
+    """
+    rng = np.random.default_rng(seed)
+    alpha, beta = new_county_effects(idata, rng)
+    county = idata.constant_data["county"].values
+    floor = idata.constant_data["floor"].values
+    eps = _population(idata)["eps"][:, None]
+    return rng.normal(alpha[:, county] + beta[:, county] * floor, eps)
+
+
+def population_ppc(
+    idata: az.InferenceData, statistic: Statistic, seed: int = 0, houses: np.ndarray | None = None
+) -> PPC:
+    """:func:`ppc_statistic` on :func:`new_county_replicates` instead of the fit's replicates."""
+    observed = idata.observed_data["log_radon"].values.astype(np.float64)
+    return _ppc(new_county_replicates(idata, seed), observed, statistic, houses)
+
+
+def _population(idata: az.InferenceData) -> dict[str, np.ndarray]:
+    """The draws of :data:`POPULATION_SITES`, each shape (chains * draws,)."""
+    missing = [site for site in POPULATION_SITES if site not in idata.posterior]
+    if missing:
+        model = idata.posterior.attrs.get("model", "this model")
+        raise ValueError(f"new county effects need {missing}, which the fit of {model} lacks")
+    return {site: idata.posterior[site].values.reshape(-1) for site in POPULATION_SITES}
 
 
 def standard_deviation(log_radon: np.ndarray) -> np.ndarray:
@@ -236,6 +321,26 @@ def share_above(level: float) -> Statistic:
 
     def statistic(log_radon: np.ndarray) -> np.ndarray:
         return np.mean(log_radon > log_level, axis=-1)
+
+    return statistic
+
+
+def count_at_most(level: float) -> Statistic:
+    """Statistic: how many houses read at most ``level`` (pCi/L, not log), shape (m, n) to (m,).
+
+    ``count_at_most(0.1)`` counts the readings the survey recorded as 0.1 pCi/L
+    (its readings of 0).  Readings within 1e-4 log pCi/L above ``log(level)``
+    count too: the data are stored in single precision.
+
+    >>> count_at_most(0.1)(np.log(np.array([[0.1, 0.2, 0.05, 4.0]])))
+    array([2])
+    """
+    if not level > 0:
+        raise ValueError(f"level is a radon level in pCi/L and must be > 0, got {level}")
+    log_level = np.log(level) + 1e-4
+
+    def statistic(log_radon: np.ndarray) -> np.ndarray:
+        return np.sum(log_radon <= log_level, axis=-1)
 
     return statistic
 

@@ -40,6 +40,7 @@ from .data import RadonData
 
 __all__ = [
     "FIGURE_WIDTH",
+    "FITTED_ALPHA",
     "FONT_SIZE",
     "GELMAN_HILL_COUNTIES",
     "MODEL_COLOURS",
@@ -1040,8 +1041,17 @@ def plot_ppc_densities(
     return fig
 
 
+FITTED_ALPHA = 0.3
+"""Opacity of a histogram of a statistic the model fits directly (:func:`plot_ppc_statistics`)."""
+
+
 @_styled
-def plot_ppc_statistics(results: Mapping[str, Mapping[str, tuple]]) -> Figure:
+def plot_ppc_statistics(
+    results: Mapping[str, Mapping[str, tuple]],
+    fitted: Mapping[str, Sequence[str]] | None = None,
+    colours: Mapping[str, str] | None = None,
+    share_x: bool = False,
+) -> Figure:
     """Test statistics on replicated data, with the observed value: one row per statistic.
 
     ``results`` maps a statistic's label (which labels the row's x-axis) to a
@@ -1051,33 +1061,48 @@ def plot_ppc_statistics(results: Mapping[str, Mapping[str, tuple]]) -> Figure:
     the panel, the posterior predictive p-value.  The histogram spans the
     central 99 % of the replicated values and the observed one; the p-value
     counts all of them, and :func:`radonbook.checks.beyond_histogram` says how many
-    are not drawn.
+    are not drawn.  ``fitted`` maps a statistic's label to the models whose
+    parameters fit it directly, so that it comes back by construction: their
+    histograms are pale (``FITTED_ALPHA``) and outlined.  ``colours`` maps a column to its colour
+    (default: ``MODEL_COLOURS``, grey for other names).  With ``share_x`` the
+    panels of a row share one x scale, so their spreads compare at a glance.
     """
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
+    fitted = fitted or {}
+    colours = {**MODEL_COLOURS, **(colours or {})}
     statistics = list(results)
     models = list(results[statistics[0]])
     fig = book_figure(1.75 * len(statistics) + 0.6)
     rows = fig.subfigures(len(statistics), 1)
     for row, (subfig, statistic) in enumerate(zip(np.atleast_1d(rows), statistics, strict=True)):
-        axes = subfig.subplots(1, len(models), squeeze=False)[0]
+        axes = subfig.subplots(1, len(models), squeeze=False, sharex=share_x)[0]
         for ax, model in zip(axes, models, strict=True):
             replicated, observed, p_value = results[statistic][model]
-            ax.hist(
-                replicated,
-                bins=histogram_bins(replicated, observed),
-                color=MODEL_COLOURS.get(model, OKABE_ITO["grey"]),
-            )
+            colour = colours.get(model, OKABE_ITO["grey"])
+            style = {"color": colour}
+            if model in fitted.get(statistic, ()):
+                pale = to_rgba(colour, FITTED_ALPHA)
+                style = {"histtype": "stepfilled", "facecolor": pale, "edgecolor": colour, "lw": 1}
+            ax.hist(replicated, bins=histogram_bins(replicated, observed), **style)
             ax.axvline(observed, color=OKABE_ITO["black"], lw=2, label="observed value")
             ax.set_title(f"p = {p_value:.3f}", loc="right", fontsize=SMALL_FONT)
             if row == 0:
                 ax.set_title(model, loc="left")
             ax.set_yticks([])
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+            counts = bool(np.all(np.asarray(replicated) == np.round(replicated)))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=counts))
         subfig.supxlabel(statistic)
     fig.supylabel("replicated data sets")
     handles, labels = fig.axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper right", frameon=False)
+    if any(fitted.values()):
+        pale = Patch(
+            facecolor=to_rgba(OKABE_ITO["black"], FITTED_ALPHA), edgecolor=OKABE_ITO["black"]
+        )
+        handles, labels = [*handles, pale], [*labels, "fitted directly by the model"]
+    fig.legend(handles, labels, loc="outside upper right", frameon=False, ncols=len(handles))
     return fig
 
 

@@ -248,3 +248,127 @@ def test_beyond_histogram_counts_what_a_panel_leaves_out() -> None:
     fig = plots.plot_ppc_statistics({"T": {"pooled": result}})
     drawn = sum(patch.get_height() for patch in fig.axes[0].patches)
     assert drawn == replicated.size - below - above
+
+
+# --- Replications with new counties from the population (checks.population_ppc) ---
+
+
+def population_fit(
+    county: np.ndarray, floor: np.ndarray, alpha: np.ndarray, **population: np.ndarray
+) -> az.InferenceData:
+    """A hierarchical fit's layout with 1 chain: ``population`` sites of shape (draws,),
+    fitted ``alpha`` (draws, counties); the fitted slopes are 0, the observed data noise."""
+    draws, n_counties = alpha.shape
+    posterior = {name: values[None] for name, values in population.items()}
+    posterior |= {"alpha": alpha[None], "beta": np.zeros((1, draws, n_counties))}
+    idata = az.from_dict(
+        posterior=posterior,
+        constant_data={"county": county, "floor": floor},
+        observed_data={"log_radon": np.random.default_rng(9).normal(size=county.size)},
+        dims={"alpha": ["county"], "beta": ["county"]},
+    )
+    idata.posterior.attrs["n_counties"] = n_counties
+    return idata
+
+
+def test_new_county_effects_follow_each_draws_population_not_the_fitted_counties() -> None:
+    n_counties = 4000
+    z = np.random.default_rng(0).standard_normal(n_counties)
+    population = {
+        "mu_alpha": np.array([0.0, 1.0, -2.0]),
+        "sigma_alpha": np.array([0.1, 0.5, 2.0]),
+        "mu_beta": np.array([-0.5, 0.0, 0.5]),
+        "sigma_beta": np.array([0.3, 1.0, 0.05]),
+        "eps": np.array([0.7, 0.7, 0.7]),
+    }
+    fitted = 10.0 + z[None, :] * np.array([[1.0], [1.0], [1.0]])  # far from every population
+    idata = population_fit(np.arange(n_counties), np.zeros(n_counties), fitted, **population)
+    alpha, beta = checks.new_county_effects(idata, seed=1)
+    assert alpha.shape == beta.shape == (3, n_counties)
+    for name, new in (("alpha", alpha), ("beta", beta)):
+        mu, sigma = population[f"mu_{name}"], population[f"sigma_{name}"]
+        np.testing.assert_allclose(new.mean(axis=1), mu, atol=5 * sigma.max() / np.sqrt(n_counties))
+        np.testing.assert_allclose(new.std(axis=1), sigma, rtol=0.05)  # each draw its own sigma
+    for draw in range(3):  # independent of the fitted effects
+        assert abs(np.corrcoef(alpha[draw], fitted[draw])[0, 1]) < 0.1
+    again, _ = checks.new_county_effects(idata, seed=1)
+    np.testing.assert_array_equal(again, alpha)  # the seed decides the draws
+
+
+@pytest.mark.parametrize(
+    ("fitted_spread", "sigma_alpha"),
+    [(2.0, 0.0), (0.0, 1.0)],
+    ids=["fitted counties differ, population does not", "population differs, fitted do not"],
+)
+def test_population_f_ratio_follows_the_population(
+    fitted_spread: float, sigma_alpha: float
+) -> None:
+    rng = np.random.default_rng(4)
+    n_counties, houses, draws = 40, 10, 2000
+    county = np.repeat(np.arange(n_counties), houses)
+    floor = np.zeros(county.size)  # basements only: the F ratio's exact distribution below
+    fitted = np.tile(fitted_spread * rng.standard_normal(n_counties), (draws, 1))
+    population = {
+        "mu_alpha": np.zeros(draws),
+        "sigma_alpha": np.full(draws, sigma_alpha),
+        "mu_beta": np.zeros(draws),
+        "sigma_beta": np.zeros(draws),
+        "eps": np.ones(draws),
+    }
+    idata = population_fit(county, floor, fitted, **population)
+    result = checks.population_ppc(idata, checks.between_county_f(county), seed=2)
+    assert result.replicated.shape == (draws,)
+    # Balanced one-way layout: F / (1 + houses * sigma_alpha**2 / eps**2) ~ F(C - 1, n - C).
+    scaled = result.replicated / (1 + houses * sigma_alpha**2)
+    reference = scipy.stats.f(n_counties - 1, county.size - n_counties)
+    assert scipy.stats.kstest(scaled, reference.cdf).pvalue > 0.01
+    observed = population_fit(county, floor, fitted, **population).observed_data["log_radon"]
+    assert result.observed == checks.between_county_f(county)(observed.values[None])[0]
+
+
+def test_population_ppc_needs_the_population_sites() -> None:
+    idata = population_fit(
+        np.array([0, 0, 1, 1]), np.zeros(4), np.zeros((2, 2)), mu_alpha=np.zeros(2)
+    )
+    with pytest.raises(ValueError, match=r"need \['sigma_alpha', 'mu_beta', 'sigma_beta', 'eps'\]"):
+        checks.population_ppc(idata, checks.standard_deviation)
+
+
+def test_count_at_most_counts_the_zero_readings() -> None:
+    recorded = rb.load_radon().log_radon.min()  # a reading of 0, as the data store it
+    readings = np.array([[recorded, np.log(0.2), np.log(0.05), 1.0], [1.0, 1.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(checks.count_at_most(0.1)(readings), [2, 0])
+    with pytest.raises(ValueError, match="must be > 0, got 0"):
+        checks.count_at_most(0)
+
+
+def test_statistics_figure_pales_what_a_model_fits_and_takes_colours(fits) -> None:
+    from matplotlib.colors import to_hex
+
+    zeros = checks.PPC(np.repeat([0.0, 1.0, 2.0], [900, 90, 10]), 4.0, 0.0)  # as the survey's
+    results = {
+        "SD": {
+            name: rb.ppc_statistic(fit, checks.standard_deviation) for name, fit in fits.items()
+        },
+        "count": dict.fromkeys(fits, zeros),
+    }
+    orange = plots.OKABE_ITO["orange"]
+    fig = plots.plot_ppc_statistics(results, {"SD": ["pooled"]}, {"separate": orange})
+    axes = np.array(fig.axes).reshape(2, 2)
+    opacity = [[{bar.get_facecolor()[3] for bar in ax.patches} for ax in row] for row in axes]
+    assert opacity == [[{plots.FITTED_ALPHA}, {1.0}], [{1.0}, {1.0}]]
+    (outline,) = axes[0, 0].patches  # one pale step histogram, its outline in full colour
+    assert to_hex(outline.get_facecolor()) == to_hex(outline.get_edgecolor())
+    assert to_hex(outline.get_edgecolor()) == plots.MODEL_COLOURS["pooled"].lower()
+    assert outline.get_edgecolor()[3] == 1.0
+    for row in axes:
+        assert {to_hex(bar.get_facecolor()) for bar in row[1].patches} == {orange.lower()}
+    assert "fitted directly by the model" in [t.get_text() for t in fig.legends[0].get_texts()]
+    # A count gets whole-number ticks; a standard deviation does not need them.
+    assert all(float(tick).is_integer() for tick in axes[1, 0].get_xticks())
+    assert axes[0, 0].get_xlim() != axes[0, 1].get_xlim()  # each panel its own scale
+    shared = np.array(plots.plot_ppc_statistics(results, share_x=True).axes).reshape(2, 2)
+    assert shared[0, 0].get_xlim() == shared[0, 1].get_xlim()
+    unmarked = plots.plot_ppc_statistics(results)
+    assert {bar.get_facecolor()[3] for ax in unmarked.axes for bar in ax.patches} == {1.0}
+    assert [t.get_text() for t in unmarked.legends[0].get_texts()] == ["observed value"]

@@ -501,7 +501,9 @@ def figure_cases(radon, short_fits, ppc_results) -> dict[str, object]:
         "plot_ppc_densities": lambda: plots.plot_ppc_densities(
             {name: ppc_fit(radon, noise, 0) for name, noise in (("pooled", 0.8), ("separate", 2))}
         ),
-        "plot_ppc_statistics": lambda: plots.plot_ppc_statistics(ppc_results),
+        "plot_ppc_statistics": lambda: plots.plot_ppc_statistics(
+            ppc_results, {"standard deviation (log pCi/L)": ["pooled", "hierarchical"]}
+        ),
         "plot_estimates_by_size": lambda: plots.plot_estimates_by_size(
             radon, separate, np.arange(radon.n_counties) % 9 == 0
         ),
