@@ -57,7 +57,7 @@ from .reml import (
     reml_fit,
 )
 from .settings import SamplerSettings
-from .summary import posterior_interval, posterior_means
+from .summary import explained_share, posterior_interval, posterior_means
 
 __version__ = "0.1.0"
 
@@ -91,6 +91,7 @@ __all__ = [
     "county_effects_given_scales",
     "divergences",
     "divergences_by_county",
+    "explained_share",
     "failing_counties",
     "fit",
     "fit_key",
