@@ -57,7 +57,7 @@ from .reml import (
     reml_fit,
 )
 from .settings import SamplerSettings
-from .summary import county_intervals, posterior_interval, posterior_means
+from .summary import county_intervals, explained_share, posterior_interval, posterior_means
 
 __version__ = "0.1.0"
 
@@ -92,6 +92,7 @@ __all__ = [
     "county_intervals",
     "divergences",
     "divergences_by_county",
+    "explained_share",
     "failing_counties",
     "fit",
     "fit_key",

@@ -59,6 +59,7 @@ __all__ = [
     "plot_houses_per_county",
     "plot_intercept_shrinkage",
     "plot_intercepts_vs_uranium",
+    "plot_new_county_gains",
     "plot_pooling_lines",
     "plot_ppc_densities",
     "plot_ppc_statistics",
@@ -686,6 +687,49 @@ def plot_intercepts_vs_uranium(
     ax.set_xlabel("county soil uranium $u_c$ (log ppm)")
     ax.set_ylabel(r"county intercept $\alpha_c$ (log pCi/L)")
     _legend_below(fig, ax, ncols=2)
+    return fig
+
+
+@_styled
+def plot_new_county_gains(data: RadonData, gain: np.ndarray, named: int = 2) -> Figure:
+    """Each county's gain from a predictor, held out, against the county's log uranium.
+
+    ``gain`` (shape (n_houses,)) is a per-house score of one model minus another's
+    (the log predictive density of ``uranium`` minus that of
+    ``varying_intercept``, say); each county's point is that score summed over the
+    county's houses, drawn with an area that grows with its number of houses.
+    The ``named`` counties with the largest gains in size are labelled.
+    """
+    gain = np.asarray(gain, float)
+    if gain.shape != (data.n_houses,):
+        raise ValueError(f"gain must have shape ({data.n_houses},), got {gain.shape}")
+    total = np.bincount(data.county, weights=gain, minlength=data.n_counties)
+    houses = data.houses_per_county
+    uranium = data.county_log_uranium
+    fig = book_figure(4.0)
+    ax = fig.subplots()
+    ax.axhline(0, color=OKABE_ITO["grey"], lw=0.8)
+    area = 8 + 2.5 * houses
+    for better, colour, label in (
+        (True, OKABE_ITO["vermillion"], "better with uranium"),
+        (False, OKABE_ITO["blue"], "worse with uranium"),
+    ):
+        rows = (total > 0) == better
+        ax.scatter(uranium[rows], total[rows], s=area[rows], color=colour, alpha=0.8, lw=0)
+        ax.scatter([], [], s=40, color=colour, label=label)
+    for county in np.argsort(-np.abs(total))[:named]:
+        ax.annotate(
+            f"{data.county_names[county].title()} ({houses[county]} houses)",
+            (uranium[county], total[county]),
+            xytext=(12, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=SMALL_FONT,
+        )
+    ax.set_xlabel("county soil uranium $u_c$ (log ppm)")
+    ax.set_ylabel("gain in log density,\nsummed over the county's houses")
+    ax.margins(x=0.08, y=0.1)
+    _legend_below(fig, ax)
     return fig
 
 

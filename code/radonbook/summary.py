@@ -1,4 +1,5 @@
-"""Posterior summaries the chapters quote: a parameter's mean and interval, county means."""
+"""Posterior summaries the chapters quote: a parameter's mean and interval, county means,
+and the share of the between-county variance a county-level predictor explains."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-__all__ = ["county_intervals", "posterior_interval", "posterior_means"]
+__all__ = ["county_intervals", "explained_share", "posterior_interval", "posterior_means"]
 
 
 def posterior_interval(
@@ -66,6 +67,59 @@ def posterior_means(idata: az.InferenceData, name: str) -> pd.Series:
     if values.ndim != 3:
         raise ValueError(f"{name!r} is not a per-county parameter: its dims are {values.dims}")
     return values.mean(("chain", "draw")).to_series()
+
+
+def explained_share(
+    idata: az.InferenceData,
+    predictor: np.ndarray,
+    slope: str = "gamma",
+    scale: str = "sigma_alpha",
+) -> np.ndarray:
+    """Per posterior draw, the share of the county intercepts' variance the predictor explains.
+
+    In a model with ``alpha[c] ~ Normal(mu_alpha + gamma * u[c], sigma_alpha)``
+    the intercepts vary for two reasons: along the line, with variance
+    ``var_c(gamma * u[c])`` over the counties, and around it, with variance
+    ``sigma_alpha**2``.  For each draw this returns
+
+        var_c(gamma * u[c]) / (var_c(gamma * u[c]) + sigma_alpha**2)
+
+    with ``var_c`` the variance of the ``n_counties`` values (divided by
+    ``n_counties``), so both parts come from the same draw of one model.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit with the scalar sites ``slope`` and ``scale``.
+    predictor : ndarray of float, shape (n_counties,)
+        The county-level predictor ``u[c]`` (log ppm for soil uranium).
+    slope, scale : str
+        The names of ``gamma`` and ``sigma_alpha`` in the fit.
+
+    Returns
+    -------
+    ndarray of float, shape (chains * draws,)
+        The share in each draw, between 0 and 1.
+
+    Examples
+    --------
+    >>> idata = az.from_dict(posterior={"gamma": [[1.0, 2.0]], "sigma_alpha": [[1.0, 1.0]]})
+    >>> explained_share(idata, np.array([-1.0, 1.0])).tolist()  # var_c(u) = 1
+    [0.5, 0.8]
+    """
+    u = np.asarray(predictor, dtype=float)
+    if u.ndim != 1 or u.size < 2 or not np.all(np.isfinite(u)):
+        raise ValueError(
+            f"predictor must be finite, one value per county (at least 2), got shape {u.shape}"
+        )
+    draws = {}
+    for name in (slope, scale):
+        values = idata.posterior[name]
+        if set(values.dims) != {"chain", "draw"}:
+            raise ValueError(f"{name!r} is not a scalar parameter: its dims are {values.dims}")
+        draws[name] = values.values.ravel()
+    along_line = draws[slope] ** 2 * np.var(u)  # var_c(gamma * u_c), one per draw
+    return along_line / (along_line + draws[scale] ** 2)
 
 
 def county_intervals(idata: az.InferenceData, name: str, probability: float = 0.9) -> pd.DataFrame:

@@ -228,6 +228,27 @@ def test_heldout_figure_leaves_a_missing_score_out() -> None:
     assert [t.get_text() for t in fig.axes[0].texts] == ["0.70", "0.90", "0.80"]
 
 
+def _county_gains(radon) -> np.ndarray:
+    """A stand-in per-house gain: small everywhere, large in St Louis County."""
+    gain = np.random.default_rng(0).normal(0.05, 0.2, radon.n_houses)
+    return gain + 0.3 * (radon.county == radon.county_index("ST LOUIS"))
+
+
+def test_new_county_gains_are_summed_by_county_and_the_largest_named(radon) -> None:
+    gain = _county_gains(radon)
+    fig = plots.plot_new_county_gains(radon, gain)
+    assert_readable(fig, 1)
+    points = np.vstack([c.get_offsets() for c in fig.axes[0].collections if len(c.get_offsets())])
+    total = np.bincount(radon.county, weights=gain)
+    assert len(points) == radon.n_counties
+    np.testing.assert_allclose(np.sort(points[:, 1]), np.sort(total))
+    np.testing.assert_allclose(np.sort(points[:, 0]), np.sort(radon.county_log_uranium))
+    names = [text.get_text() for text in fig.axes[0].texts]
+    assert names[0].startswith("St Louis") and len(names) == 2
+    with pytest.raises(ValueError, match="gain must have shape"):
+        plots.plot_new_county_gains(radon, gain[:10])
+
+
 def test_new_model_figures(radon, short_fits) -> None:
     import numpy as np
 
@@ -483,6 +504,7 @@ def figure_cases(radon, short_fits, ppc_results) -> dict[str, object]:
         "plot_intercepts_vs_uranium": lambda: plots.plot_intercepts_vs_uranium(
             radon, hierarchical, _with_gamma(hierarchical)
         ),
+        "plot_new_county_gains": lambda: plots.plot_new_county_gains(radon, _county_gains(radon)),
         "plot_correlation": lambda: plots.plot_correlation(synthetic_fit("correlated", radon)),
         "plot_predictions": lambda: plots.plot_predictions(draws),
         "plot_dial": lambda: plots.plot_dial(radon, grid, alpha, alpha, 0.33),

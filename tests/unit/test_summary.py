@@ -59,3 +59,28 @@ def test_county_intervals_are_the_quantiles_of_each_county(draws) -> None:
         rb.county_intervals(draws, "mu")
     with pytest.raises(ValueError, match="probability must be in"):
         rb.county_intervals(draws, "alpha", probability=1.0)
+
+
+def test_explained_share_takes_the_variance_over_counties_within_each_draw() -> None:
+    # Two draws, four counties with u = (-2, -1, 1, 2): var_c(u) = (4 + 1 + 1 + 4) / 4 = 2.5.
+    # Draw 1: gamma = 1, sigma = 0.5 -> 2.5 / (2.5 + 0.25) = 10/11.
+    # Draw 2: gamma = 2, sigma = 3   -> 10 / (10 + 9) = 10/19.
+    idata = az.from_dict(posterior={"gamma": [[1.0, 2.0]], "sigma_alpha": [[0.5, 3.0]]})
+    share = rb.explained_share(idata, np.array([-2.0, -1.0, 1.0, 2.0]))
+    np.testing.assert_allclose(share, [10 / 11, 10 / 19])
+
+
+def test_explained_share_reads_the_named_sites() -> None:
+    idata = az.from_dict(posterior={"gamma_alpha": [[1.0]], "sigma": [[1.0]], "gamma": [[9.0]]})
+    share = rb.explained_share(idata, np.array([0.0, 2.0]), slope="gamma_alpha", scale="sigma")
+    np.testing.assert_allclose(share, [0.5])
+
+
+@pytest.mark.parametrize(
+    ("predictor", "message"),
+    [(np.array([1.0]), r"shape \(1,\)"), (np.array([0.0, np.nan]), "must be finite")],
+)
+def test_explained_share_refuses_a_predictor_it_cannot_use(predictor, message) -> None:
+    idata = az.from_dict(posterior={"gamma": [[1.0]], "sigma_alpha": [[1.0]]})
+    with pytest.raises(ValueError, match=message):
+        rb.explained_share(idata, predictor)
