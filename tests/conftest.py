@@ -48,7 +48,13 @@ MARKED_BY_FIXTURE = {"built_book": "book", "pooled_fit": "slow"}
 """A fixture that builds the book or samples, and the mark of every test that uses it."""
 
 
-FILE_ORDER = {"test_build.py": 0, "test_install.py": 2, "test_notebooks.py": 2, "test_site.py": 2}
+FILE_ORDER = {
+    "test_build.py": 0,
+    "test_exercises.py": 2,
+    "test_install.py": 2,
+    "test_notebooks.py": 2,
+    "test_site.py": 2,
+}
 """Where a test file runs: the book's own tests first (their first test builds the book),
 the files that mostly read the built book last, every other file (1) in between. With two
 workers (``make test``), one builds the book while the other runs the unit tests."""

@@ -30,8 +30,10 @@ like the page before it runs (:func:`reader_notebook`):
   the text Sphinx resolved for the page (its resolvers are called here), linked
   to the online page (:func:`site_url`); an included function is a fenced code
   block (Sphinx's own ``literalinclude`` reader); admonitions, dropdowns, tabs
-  and cards are bold titles, block quotes and paragraphs; a labelled equation
-  carries its page number as ``\\tag``;
+  and cards are bold titles, block quotes and paragraphs; an exercise and its
+  solution (sphinx-exercise) are headings numbered as on the page ("Solution to
+  Exercise 3"), the solution's code cells open below its heading; a labelled
+  equation carries its page number as ``\\tag``;
 - the cells the page removes (``remove-cell``: they glue the numbers the text
   quotes and assert what it claims) stay, so that the notebook computes and
   checks everything it says, with their source collapsed in JupyterLab
@@ -118,6 +120,9 @@ GLUE_DISPLAYS = frozenset({"glue:figure", "glue", "glue:any"})
 """Directives that paste a glued output (a figure, usually) into the page."""
 
 CODE_DIRECTIVES = frozenset({"code-block", "code", "sourcecode"})
+
+EXERCISE_ENDS = frozenset({"solution-end", "exercise-end"})
+"""sphinx-exercise's closing directives: their exercise or solution is already titled."""
 
 _ROLE = re.compile(
     r"\{(?P<name>[A-Za-z][\w:+-]*)\}`(?P<content>[^`]*)`"  # a role
@@ -491,8 +496,31 @@ class ChapterText:
             return fenced(content, argument)
         if name == "math":
             return self._equation(content, options.get("label", ""))
+        if name in {"exercise", "exercise-start"}:
+            return self._exercise(argument, options, content)
+        if name in {"solution", "solution-start"}:
+            return self._solution(argument, content)
+        if name in EXERCISE_ENDS:
+            return ""
         self.book.warn(f"the directive {{{name}}} has no Markdown form in book/_ext/notebooks.py")
         return fenced(body, f"{{{name}}} {argument}".strip())
+
+    def _exercise(self, title: str, options: dict[str, str], content: str) -> str:
+        """An exercise (sphinx-exercise) as a heading with the page's number, then its text."""
+        number = self._numbered(options.get("label", ""))
+        heading = f"{number}: {self.inline(title)}" if title and number else number or title
+        return f"### {heading}\n\n{self.markdown(content)}".rstrip()
+
+    def _solution(self, exercise: str, content: str) -> str:
+        """A solution as a heading that names (and links) its exercise, then its text; the
+        code cells up to its ``solution-end`` follow as the notebook's own cells."""
+        heading = f"### Solution to {self._numbered(exercise) or escape_markdown(exercise)}"
+        return f"{heading}\n\n{self.markdown(content)}".rstrip()
+
+    def _numbered(self, label: str) -> str:
+        """``Exercise 3`` as the page numbers the exercise labelled ``label`` (a link to it)."""
+        node = self.book.resolve("numref", label) if label else None
+        return node_markdown(node, self.book.page_url) if node is not None else ""
 
     def _equation(self, latex: str, label: str) -> str:
         number = self.book.equation_number(label) if label else ""

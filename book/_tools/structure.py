@@ -8,7 +8,8 @@ exist), open with a ``(label)=`` line, one ``#`` title and a short summary,
 paste only glue names it defines, define no NumPyro model and no function
 inline, show every fit and figure it makes (a hidden cell only sets up the
 page and glues values; a shown cell reads no name only a hidden cell
-defines), and cite only keys of ``book/references.bib``.
+defines), follow each exercise with its solution, hidden until opened and
+worked in a shown code cell, and cite only keys of ``book/references.bib``.
 """
 
 from __future__ import annotations
@@ -183,6 +184,79 @@ def show_your_work_problems(name: str, text: str) -> list[str]:
     return problems
 
 
+EXERCISE_DIRECTIVE = re.compile(
+    r"^(?P<fence>:{3,}|`{3,})\{(?P<name>exercise|solution-start|solution-end)\}[ \t]*"
+    r"(?P<argument>\S*)[ \t]*$",
+    re.M,
+)
+"""sphinx-exercise's directives a chapter uses: an exercise, and the gated solution around
+its code cells (``solution-start`` and ``solution-end``)."""
+
+
+def _directive_options(text: str, start: int) -> dict[str, str]:
+    """The ``:name: value`` lines right after the directive line that ends at ``start``."""
+    options = {}
+    for line in text[start:].lstrip("\n").splitlines():
+        option = re.fullmatch(r":([\w-]+):\s*(.*)", line.strip())
+        if option is None:
+            break
+        options[option.group(1)] = option.group(2).strip()
+    return options
+
+
+def exercise_problems(name: str, text: str) -> list[str]:
+    """Every exercise has a worked solution right after it, hidden until opened, whose code runs.
+
+    An ``exercise`` needs a ``:label:``; the next exercise directive after it must be its
+    ``solution-start`` (naming that label, with ``:class: dropdown`` so that the page hides
+    it until the reader opens it), closed by a ``solution-end`` before anything else
+    begins. Between the two there must be a shown code cell: a solution is worked by code
+    the build executes and the reader sees, like any other cell of the chapter.
+    """
+    problems: list[str] = []
+    cells = code_cells(text)
+    directives = [
+        (text.count("\n", 0, m.start()) + 1, m["name"], m["argument"], m.end())
+        for m in EXERCISE_DIRECTIVE.finditer(text)
+    ]
+    expected = "exercise"  # the directive that may come next
+    label, opened = "", 0
+    for line, directive, argument, end in directives:
+        where = f"{name}:{line}"
+        if directive != expected:
+            problems.append(
+                f"{where}: {{{directive}}} where {{{expected}}} belongs: each exercise is "
+                "followed by its solution-start, its solution's cells and a solution-end"
+            )
+        if directive == "exercise":
+            label = _directive_options(text, end).get("label", "")
+            if not label:
+                problems.append(f"{where}: give the exercise a :label: for its solution to name")
+            expected = "solution-start"
+        elif directive == "solution-start":
+            if label and argument != label:
+                problems.append(
+                    f"{where}: the solution names {argument!r}, but the exercise before it "
+                    f"is {label!r}; put each solution right after its exercise"
+                )
+            if "dropdown" not in _directive_options(text, end).get("class", "").split():
+                problems.append(
+                    f"{where}: give the solution ':class: dropdown', so that it stays hidden "
+                    "until the reader opens it"
+                )
+            label, opened, expected = "", line, "solution-end"
+        else:
+            if opened and not [c for c in cells if opened < c.line < line and not c.hidden]:
+                problems.append(
+                    f"{name}:{opened}: the solution has no shown code cell; work it in a code "
+                    "cell the build runs and the reader sees"
+                )
+            opened, expected = 0, "exercise"
+    if expected != "exercise":
+        problems.append(f"{name}: the last exercise has no {expected}; close it")
+    return problems
+
+
 def toc_files(root: Path = ROOT) -> list[str]:
     """Every file named in ``_toc.yml``, root first, as ``book/slug``."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
@@ -274,6 +348,7 @@ def chapter_problems(path: Path, keys: set[str]) -> list[str]:
         if any(pattern.search(cell) for cell in cells):
             problems.append(f"{name}: {problem}")
     problems += show_your_work_problems(name, text)
+    problems += exercise_problems(name, text)
     for group in CITE.findall(text):
         for key in (k.strip() for k in group.split(",")):
             if key not in keys:

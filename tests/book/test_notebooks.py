@@ -348,6 +348,65 @@ def test_what_has_no_markdown_form_is_reported() -> None:
         assert len(warnings) == 1
 
 
+EXERCISE = """\
+## Exercises
+
+:::{exercise}
+:label: ex-one
+
+What is {glue:text}`mean:.2f` in pCi/L?
+:::
+
+:::{solution-start} ex-one
+:class: dropdown
+:::
+
+Take its exponential:
+"""
+
+SOLUTION_END = """\
+It is about 3.4 pCi/L.
+
+:::{solution-end}
+:::
+"""
+
+
+def test_an_exercise_and_its_solution_become_headings_and_cells() -> None:
+    """The page's numbers ("Exercise 3"), linked to the page; the solution's code cells with
+    their outputs between its heading and the text after them; no directive left."""
+    chapter = executed_chapter()
+    chapter.cells += [
+        nbformat.v4.new_markdown_cell(EXERCISE),
+        code(
+            "np.exp(1.2345)",
+            [
+                nbformat.v4.new_output(
+                    "execute_result", data={"text/plain": "3.4367"}, execution_count=5
+                )
+            ],
+            count=5,
+        ),
+        nbformat.v4.new_markdown_cell(SOLUTION_END),
+    ]
+    resolved = RESOLVED | {("numref", "ex-one"): reference("Exercise 3", refid="ex-one")}
+    answers = book()
+    answers.resolve = lambda role, content: resolved.get((role, content))
+    notebook = NOTEBOOKS.reader_notebook(chapter, answers, "")
+    question, solution, after = notebook.cells[-3:]
+    link = f"[Exercise 3]({PAGE}#ex-one)"
+    assert question.source == (
+        f"## Exercises\n\n### {link}\n\nWhat is 1.23 in pCi/L?\n\n"
+        f"### Solution to {link}\n\nTake its exponential:"
+    )
+    assert (
+        solution.source == "np.exp(1.2345)" and solution.outputs[0].data["text/plain"] == "3.4367"
+    )
+    assert "jupyter" not in solution.metadata  # shown, as on the page
+    assert after.source == "It is about 3.4 pCi/L."
+    assert MYST_LEFT.findall(question.source + after.source) == []
+
+
 def test_site_url_is_where_github_pages_publishes_the_repository() -> None:
     assert NOTEBOOKS.site_url("me/radon-book") == "https://me.github.io/radon-book/"
     assert NOTEBOOKS.site_url("Me/me.github.io") == "https://me.github.io/"

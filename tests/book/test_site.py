@@ -352,6 +352,9 @@ _REVEAL = """() => {
   // what a reader can open is measured open: dropdowns, and every tab of a tab set
   document.querySelectorAll("article details").forEach(d => { d.open = true; });
   document.querySelectorAll("article .sd-tab-content").forEach(t => { t.style.display = "block"; });
+  // and solutions (sphinx-togglebutton shuts them with the class toggle-hidden)
+  document.querySelectorAll("article .admonition.toggle-hidden")
+    .forEach(a => a.classList.remove("toggle-hidden"));
 }"""
 
 _BOXES = """() => {

@@ -230,3 +230,58 @@ def test_code_shown_from_the_package_has_no_sphinx_roles() -> None:
             assert not role.search(code), f"{chapter.name}: {path}:{name} shows a Sphinx role"
             shown += 1
     assert shown >= 13  # every literalinclude was found
+
+
+def exercise(label: str = "ex-one", solution: str | None = None, options: str = "") -> str:
+    """An exercise and its gated solution as a chapter writes them (sphinx-exercise)."""
+    solution = cell('glue("known", 1.0)') if solution is None else solution
+    options = options or ":class: dropdown\n"
+    return (
+        f":::{{exercise}}\n:label: {label}\n\nWhat is it?\n:::\n\n"
+        f":::{{solution-start}} {label}\n{options}:::\n\n{solution}\nIt is.\n\n"
+        ":::{solution-end}\n:::\n"
+    )
+
+
+def test_an_exercise_with_its_shown_solution_passes() -> None:
+    text = (
+        SET_UP
+        + exercise()
+        + exercise("ex-two", cell("data.n_houses") + cell("x = 1", "remove-cell"))
+    )
+    assert structure.exercise_problems("book/extra.md", text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (exercise().replace(":label: ex-one\n", ""), "give the exercise a :label:"),
+        (
+            exercise().replace("{solution-start} ex-one", "{solution-start} ex-two"),
+            "the solution names 'ex-two', but the exercise before it is 'ex-one'",
+        ),
+        (exercise(options=":class: note\n"), "give the solution ':class: dropdown'"),
+        (exercise(solution=""), "the solution has no shown code cell"),
+        (
+            exercise(solution=cell('glue("known", 1.0)', "remove-cell")),
+            "the solution has no shown code cell",
+        ),
+        (
+            exercise().split(":::{solution-start}")[0] + exercise("ex-two"),
+            "{exercise} where {solution-start} belongs",
+        ),
+        (
+            exercise().replace(":::{solution-end}\n:::\n", ""),
+            "the last exercise has no solution-end",
+        ),
+        (exercise().split(":::{solution-start}")[0], "the last exercise has no solution-start"),
+    ],
+)
+def test_an_exercise_without_a_proper_solution_is_reported(text: str, message: str) -> None:
+    found = structure.exercise_problems("book/extra.md", SET_UP + text)
+    assert len(found) == 1 and message in found[0], found
+
+
+def test_the_chapter_check_includes_the_exercises(book: Path) -> None:
+    (problem,) = problems_of(book, summary="What this teaches.\n\n" + exercise(solution=""))
+    assert "the solution has no shown code cell" in problem
