@@ -231,7 +231,7 @@ def new_county_effects(
     Parameters
     ----------
     idata : arviz.InferenceData
-        A fit of a model with the sites of :data:`POPULATION_SITES` (``hierarchical``).
+        A fit of a model with the sites of ``POPULATION_SITES`` (``hierarchical``).
     seed : int or numpy.random.Generator
         Seed of the draws.
 
@@ -252,7 +252,7 @@ def new_county_replicates(idata: az.InferenceData, seed: int = 0) -> np.ndarray:
     """Replicated surveys in which every county is a new one from the fitted population.
 
     The houses keep their counties and floors; for each posterior draw s the
-    counties get the effects of :func:`new_county_effects`, and
+    counties get the effects of ``new_county_effects``, and
     ``y_rep[s, i] ~ Normal(alpha_new[s, c[i]] + beta_new[s, c[i]] * floor[i], eps[s])``.
     A statistic of these tests the population model (how different counties
     are), where the fit's own replicates reuse the fitted county effects.
@@ -273,7 +273,7 @@ def new_county_replicates(idata: az.InferenceData, seed: int = 0) -> np.ndarray:
 def population_ppc(
     idata: az.InferenceData, statistic: Statistic, seed: int = 0, houses: np.ndarray | None = None
 ) -> PPC:
-    """:func:`ppc_statistic` on :func:`new_county_replicates` instead of the fit's replicates."""
+    """``ppc_statistic`` on ``new_county_replicates`` instead of the fit's replicates."""
     observed = idata.observed_data["log_radon"].values.astype(np.float64)
     return _ppc(new_county_replicates(idata, seed), observed, statistic, houses)
 
