@@ -38,10 +38,12 @@ __all__ = [
     "population_ppc",
     "ppc_statistic",
     "prior_predictive",
+    "quantile",
     "rmsd",
     "share_above",
     "skewness",
     "standard_deviation",
+    "without_lowest",
 ]
 
 
@@ -307,6 +309,48 @@ def skewness(log_radon: np.ndarray) -> np.ndarray:
     """
     centred = log_radon - log_radon.mean(axis=-1, keepdims=True)
     return np.mean(centred**3, axis=-1) / np.mean(centred**2, axis=-1) ** 1.5
+
+
+def without_lowest(statistic: Statistic, k: int) -> Statistic:
+    """Statistic: ``statistic`` of each data set without its own ``k`` lowest values.
+
+    Each data set, observed or replicated, loses the ``k`` readings that rank
+    lowest in it, wherever they are: ``without_lowest(skewness, 4)`` is the
+    skewness of all but the four lowest readings.  Dropping the observed data's
+    lowest houses from every replicate instead would compare the observed data
+    without their extremes against replicates without ordinary readings.
+    Shape (m, n) to (m,); ``statistic`` receives shape (m, n - k).
+
+    >>> without_lowest(standard_deviation, 1)(np.array([[9.0, 1.0, 3.0], [3.0, 5.0, 0.0]]))
+    array([3., 1.])
+    """
+    if k < 0:
+        raise ValueError(f"k is a number of readings to drop and must be >= 0, got {k}")
+
+    def trimmed(log_radon: np.ndarray) -> np.ndarray:
+        if k >= log_radon.shape[-1]:
+            raise ValueError(f"cannot drop {k} of {log_radon.shape[-1]} readings")
+        return statistic(np.sort(log_radon, axis=-1)[..., k:])
+
+    return trimmed
+
+
+def quantile(level: float) -> Statistic:
+    """Statistic: the ``level`` quantile of the houses' log radon, shape (m, n) to (m,).
+
+    ``quantile(0.01)`` is a lower-tail statistic: how low the lowest 1 % of
+    the readings go (log pCi/L, NumPy's default linear interpolation).
+
+    >>> quantile(0.5)(np.array([[0.0, 1.0, 5.0], [2.0, 2.0, 4.0]]))
+    array([1., 2.])
+    """
+    if not 0 <= level <= 1:
+        raise ValueError(f"level is a probability and must be in [0, 1], got {level}")
+
+    def statistic(log_radon: np.ndarray) -> np.ndarray:
+        return np.quantile(log_radon, level, axis=-1)
+
+    return statistic
 
 
 def share_above(level: float) -> Statistic:

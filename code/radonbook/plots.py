@@ -1106,8 +1106,10 @@ def plot_ppc_statistics(
     central 99 % of the replicated values and the observed one; the p-value
     counts all of them, and :func:`radonbook.checks.beyond_histogram` says how many
     are not drawn.  ``fitted`` maps a statistic's label to the models whose
-    parameters fit it directly, so that it comes back by construction: their
-    histograms are pale (``FITTED_ALPHA``) and outlined.  ``colours`` maps a column to its colour
+    parameters fit it directly, so that its check is expected to pass (a pass
+    says little, a failure a lot; it is not passed by construction, since
+    replicates add the posterior spread of the parameters): their histograms
+    are pale (``FITTED_ALPHA``) and outlined.  ``colours`` maps a column to its colour
     (default: ``MODEL_COLOURS``, grey for other names).  With ``share_x`` the
     panels of a row share one x scale, so their spreads compare at a glance.
     """
@@ -1145,7 +1147,7 @@ def plot_ppc_statistics(
         pale = Patch(
             facecolor=to_rgba(OKABE_ITO["black"], FITTED_ALPHA), edgecolor=OKABE_ITO["black"]
         )
-        handles, labels = [*handles, pale], [*labels, "fitted directly by the model"]
+        handles, labels = [*handles, pale], [*labels, "fitted directly: a pass says little"]
     fig.legend(handles, labels, loc="outside upper right", frameon=False, ncols=len(handles))
     return fig
 

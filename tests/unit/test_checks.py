@@ -342,6 +342,33 @@ def test_count_at_most_counts_the_zero_readings() -> None:
         checks.count_at_most(0)
 
 
+def test_without_lowest_drops_each_data_sets_own_lowest_readings() -> None:
+    # The observed lowest reading is house 0; the replicate's lowest is house 1, and its
+    # house 0 is its highest. Trimming by house would keep the replicate's 0.0 and drop 9.0.
+    observed = np.array([-5.0, 1.0, 2.0, 3.0])
+    replicated = np.array([[[9.0, 0.0, 2.0, 3.0]]])
+    lowest_kept = checks.without_lowest(lambda y: y.min(axis=-1), 1)
+    result = rb.ppc_statistic(replicated_fit(replicated, observed), lowest_kept)
+    assert result.observed == 1.0
+    np.testing.assert_array_equal(result.replicated, [2.0])
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=(3, 50))
+    expected = [scipy.stats.skew(np.sort(row)[4:]) for row in y]
+    np.testing.assert_allclose(checks.without_lowest(checks.skewness, 4)(y), expected)
+    np.testing.assert_allclose(checks.without_lowest(checks.skewness, 0)(y), checks.skewness(y))
+    with pytest.raises(ValueError, match="must be >= 0, got -1"):
+        checks.without_lowest(checks.skewness, -1)
+    with pytest.raises(ValueError, match="cannot drop 50 of 50"):
+        checks.without_lowest(checks.skewness, 50)(y)
+
+
+def test_quantile_matches_numpy_and_refuses_a_level_outside_0_1() -> None:
+    y = np.random.default_rng(6).normal(size=(4, 101))
+    np.testing.assert_allclose(checks.quantile(0.01)(y), np.sort(y, axis=-1)[:, 1])
+    with pytest.raises(ValueError, match=r"in \[0, 1\], got 1.5"):
+        checks.quantile(1.5)
+
+
 def test_statistics_figure_pales_what_a_model_fits_and_takes_colours(fits) -> None:
     from matplotlib.colors import to_hex
 
@@ -363,7 +390,8 @@ def test_statistics_figure_pales_what_a_model_fits_and_takes_colours(fits) -> No
     assert outline.get_edgecolor()[3] == 1.0
     for row in axes:
         assert {to_hex(bar.get_facecolor()) for bar in row[1].patches} == {orange.lower()}
-    assert "fitted directly by the model" in [t.get_text() for t in fig.legends[0].get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "fitted directly: a pass says little" in legend
     # A count gets whole-number ticks; a standard deviation does not need them.
     assert all(float(tick).is_integer() for tick in axes[1, 0].get_xticks())
     assert axes[0, 0].get_xlim() != axes[0, 1].get_xlim()  # each panel its own scale
