@@ -109,7 +109,8 @@ def separate_posterior(
     pandas.DataFrame
         Indexed by county name; for ``alpha`` and ``beta`` the columns
         ``<name>_mean``, ``<name>_sd``, ``<name>_low`` and ``<name>_high``
-        (the two quantiles), in log pCi/L, and ``eps_mean``.  A county
+        (the two quantiles), in log pCi/L; for the noise ``eps_mean``,
+        ``eps_low``, ``eps_median`` and ``eps_high`` (log pCi/L).  A county
         without readings gets the prior.
     """
     if not np.isfinite(prior_sd) or prior_sd <= 0:
@@ -150,7 +151,22 @@ def separate_posterior(
         for label, probability in (("low", low), ("high", high)):
             columns[f"{name}_{label}"] = _mixture_quantile(weight, mean, np.sqrt(var), probability)
     columns["eps_mean"] = (weight * np.exp(log_eps)).sum(axis=1)
+    for label, probability in (("low", low), ("median", 0.5), ("high", high)):
+        columns[f"eps_{label}"] = np.exp(_grid_quantile(weight, _LOG_EPS_GRID, probability))
     return pd.DataFrame(columns, index=pd.Index(data.county_names, name="county"))
+
+
+def _grid_quantile(weight: np.ndarray, nodes: np.ndarray, probability: float) -> np.ndarray:
+    """Quantile of each row's distribution on the grid ``nodes``, shape (rows,).
+
+    ``weight`` (rows, nodes) holds each row's probabilities of the nodes; the mass
+    of a node is spread evenly over the half-spacings either side of it, so the
+    CDF is piecewise linear between the midpoints and the quantile is found by
+    linear interpolation.
+    """
+    edges = np.concatenate([[nodes[0]], 0.5 * (nodes[1:] + nodes[:-1]), [nodes[-1]]])
+    cdf = np.concatenate([np.zeros((weight.shape[0], 1)), np.cumsum(weight, axis=1)], axis=1)
+    return np.array([np.interp(probability, row, edges) for row in cdf])
 
 
 def _mixture_quantile(

@@ -526,8 +526,8 @@ def plot_shrinkage(
     ]
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    ax.set_xlabel(r"county intercept $\alpha_c$ (basement log radon)")
-    ax.set_ylabel(r"county floor effect $\beta_c$ (log radon)")
+    ax.set_xlabel(r"county intercept $\alpha_c$ (log pCi/L)")
+    ax.set_ylabel(r"county floor effect $\beta_c$ (log pCi/L)")
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 

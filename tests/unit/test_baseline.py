@@ -92,6 +92,12 @@ def test_exact_posterior_matches_importance_sampling_from_the_prior() -> None:
             )
             sd = np.sqrt(np.sum(weight * (values - estimate) ** 2))
             assert exact.loc[name, f"{label}_sd"] == pytest.approx(sd, rel=0.03), (name, label)
+        # The weighted share of draws below each exact quantile of eps is its probability.
+        for label, probability in (("low", 0.05), ("median", 0.5), ("high", 0.95)):
+            below = eps <= exact.loc[name, f"eps_{label}"]
+            share = np.sum(weight * below)
+            standard_error = np.sqrt(np.sum(weight**2 * (below - share) ** 2))
+            assert abs(share - probability) < 5 * standard_error, (name, label, share)
 
 
 def test_exact_posterior_rejects_a_prior_without_width(radon: rb.RadonData) -> None:

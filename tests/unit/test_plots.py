@@ -332,6 +332,8 @@ def test_shrinkage_figure_draws_only_the_chosen_counties(radon, short_fits) -> N
     fig = plots.plot_shrinkage(radon, start, short_fits["hierarchical"], counties=both_floors)
     ax = fig.axes[0]
     assert len(ax.texts) == both_floors.sum()
+    # both axes are log radon, in its unit like the book's other figures
+    assert ax.get_xlabel().endswith("(log pCi/L)") and ax.get_ylabel().endswith("(log pCi/L)")
     # each arrow starts at the separate estimate given for its county
     starts = np.array([arrow.xyann for arrow in ax.texts])
     np.testing.assert_allclose(starts, start[both_floors])
