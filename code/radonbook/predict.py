@@ -30,6 +30,7 @@ __all__ = [
     "interval_table",
     "new_county",
     "new_house",
+    "predictive_sd",
 ]
 
 EPA_ACTION_LEVEL = 4.0
@@ -72,6 +73,40 @@ def new_house(
     line = _line(idata, floor, county, rng)
     eps = _draws(idata.posterior, "eps", county)
     return line + eps * rng.standard_normal(line.size)
+
+
+def predictive_sd(idata: az.InferenceData, floor: int, county: str | None = None) -> float:
+    """Standard deviation of ``new_house``'s predictive distribution, without its noise draws.
+
+    Each posterior draw ``s`` gives one reading a normal distribution with
+    mean ``m_s`` and variance ``v_s``: for a known county, the county's line
+    and ``eps**2``; for a new county, the population's line ``mu_alpha +
+    mu_beta * floor`` and ``sigma_alpha**2 + sigma_beta**2 * floor + eps**2``
+    (``beta`` and no ``sigma_beta`` if the slope does not vary).  By the law
+    of total variance the predictive variance is ``mean(v_s) + var(m_s)``,
+    which ``new_house(...).std()`` only estimates, with one noise draw per
+    posterior draw.  Arguments as ``new_house``.
+
+    Returns
+    -------
+    float
+        The predictive standard deviation of one reading, log pCi/L.
+    """
+    posterior = idata.posterior
+    eps = _draws(posterior, "eps", county)
+    if county is not None or "county" not in posterior["alpha"].dims:
+        mean, variance = _line(idata, floor, county, np.random.default_rng(0)), eps**2
+        return float(np.sqrt(np.mean(variance) + np.var(mean)))
+    if floor not in (0, 1):
+        raise ValueError(f"floor must be 0 (basement) or 1 (first floor), got {floor!r}")
+    new_county(posterior, np.random.default_rng(0))  # raises if there is no population
+    variance = _draws(posterior, "sigma_alpha") ** 2 + eps**2
+    if "county" in posterior["beta"].dims:
+        mean = _draws(posterior, "mu_alpha") + _draws(posterior, "mu_beta") * floor
+        variance = variance + _draws(posterior, "sigma_beta") ** 2 * floor
+    else:
+        mean = _draws(posterior, "mu_alpha") + _draws(posterior, "beta") * floor
+    return float(np.sqrt(np.mean(variance) + np.var(mean)))
 
 
 def county_median(

@@ -12,6 +12,7 @@ from radonbook.predict import (
     exceedance,
     interval_table,
     new_house,
+    predictive_sd,
 )
 
 
@@ -156,3 +157,45 @@ def test_interval_table_gives_each_labels_median_interval_and_chance_above_the_l
 def test_interval_table_refuses_draws_that_are_not_one_dimensional() -> None:
     with pytest.raises(ValueError, match="draws of 'grid' must be a non-empty 1-d array"):
         interval_table({"grid": np.ones((2, 3))})
+
+
+def test_predictive_sd_of_a_constant_posterior_adds_the_variances_exactly() -> None:
+    fit = two_county_fit()
+    assert predictive_sd(fit, floor=0) == pytest.approx(np.hypot(0.3, 0.4), rel=1e-6)
+    assert predictive_sd(fit, floor=1) == pytest.approx(np.sqrt(0.09 + 0.04 + 0.16), rel=1e-6)
+    assert predictive_sd(fit, floor=1, county="B") == pytest.approx(0.4, rel=1e-6)
+    pooled = constant_fit(alpha=1.2, beta=-0.6, eps=0.8)
+    assert predictive_sd(pooled, floor=1) == pytest.approx(0.8, rel=1e-6)
+
+
+def test_predictive_sd_adds_the_spread_of_the_posterior_lines() -> None:
+    rng = np.random.default_rng(4)
+    shape = (2, 50_000)
+    posterior = {
+        "alpha": rng.normal([1.0, 2.0], 0.5, (*shape, 2)),
+        "beta": rng.normal(-0.7, 0.1, (*shape, 2)),
+        "mu_alpha": rng.normal(1.5, 0.2, shape),
+        "sigma_alpha": rng.uniform(0.2, 0.4, shape),
+        "mu_beta": rng.normal(-0.7, 0.3, shape),
+        "sigma_beta": rng.uniform(0.1, 0.3, shape),
+        "eps": rng.uniform(0.6, 0.8, shape),
+    }
+    fit = az.from_dict(
+        posterior=posterior,
+        dims={"alpha": ["county"], "beta": ["county"]},
+        coords={"county": ["A", "B"]},
+    )
+    for floor, county in ((0, None), (1, None), (0, "A"), (1, "B")):
+        exact = predictive_sd(fit, floor, county)
+        assert exact == pytest.approx(new_house(fit, floor, county, seed=2).std(), abs=0.005)
+    # the spread of mu_alpha (sd 0.2) counts, beyond the mean of the draws' variances
+    within = np.mean(posterior["sigma_alpha"] ** 2 + posterior["eps"] ** 2)
+    assert predictive_sd(fit, 0) == pytest.approx(np.sqrt(within + 0.2**2), abs=0.005)
+
+
+def test_predictive_sd_refuses_what_new_house_refuses() -> None:
+    separate = constant_fit(alpha=[1.0, 2.0], beta=[-0.5, -1.0], eps=[0.4, 0.5])
+    with pytest.raises(ValueError, match="cannot place a house in a new county"):
+        predictive_sd(separate, floor=0)
+    with pytest.raises(ValueError, match="floor must be 0"):
+        predictive_sd(two_county_fit(), floor=2)
