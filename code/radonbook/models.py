@@ -123,8 +123,9 @@ def separate_shared_noise(
     (Gelman and Hill's no-pooling regression, here with a slope per county).
     The counties still share nothing about their lines, but a county with one
     or two houses no longer has to estimate its own noise from them.  It is
-    also the limit of ``hierarchical`` as ``sigma_alpha`` and ``sigma_beta``
-    grow without bound.
+    also, approximately, the limit of ``hierarchical`` as ``sigma_alpha`` and
+    ``sigma_beta`` grow without bound (there the county priors are flat, here
+    Normal(0, 10)).
     """
     with numpyro.plate("county", n_counties):
         alpha = numpyro.sample("alpha", dist.Normal(0.0, SEPARATE_PRIOR_SD))
